@@ -1,0 +1,3 @@
+"""dicomnet's command-line tools (installed as ``dicomnet_cli``)."""
+
+from __future__ import annotations

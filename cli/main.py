@@ -1,0 +1,54 @@
+"""The ``dicomnet`` command: one typer app with a sub-command per tool."""
+
+from __future__ import annotations
+
+import importlib.metadata
+from typing import Annotated
+
+import typer
+
+import dicomnet
+
+app = typer.Typer(
+    name="dicomnet",
+    help="DICOM network and file tools built on the dicomnet library.",
+    pretty_exceptions_enable=False,
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+def _version_text() -> str:
+    parts = [f"dicomnet {dicomnet.__version__}"]
+    for dist in ("attrs", "construct", "typer"):
+        try:
+            parts.append(f"{dist} {importlib.metadata.version(dist)}")
+        except importlib.metadata.PackageNotFoundError:  # pragma: no cover - broken install
+            parts.append(f"{dist} (not installed)")
+    return "\n".join(parts)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(_version_text())
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print the versions of dicomnet and its dependencies, then exit.",
+            callback=_version_callback,
+            is_eager=True,
+        ),
+    ] = False,
+) -> None:
+    """DICOM network and file tools built on the dicomnet library."""
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
