@@ -8,6 +8,9 @@ from typing import Annotated
 import typer
 
 import dicomnet
+from dicomnet_cli.convert import CONVERT_COMMAND, convert
+from dicomnet_cli.dump import DUMP_COMMAND, dump
+from dicomnet_cli.echoscu import ECHOSCU_COMMAND, echoscu
 
 app = typer.Typer(
     name="dicomnet",
@@ -47,6 +50,11 @@ def _root(
     ] = False,
 ) -> None:
     """DICOM network and file tools built on the dicomnet library."""
+
+
+app.command("dump", cls=DUMP_COMMAND)(dump)
+app.command("convert", cls=CONVERT_COMMAND)(convert)
+app.command("echoscu", cls=ECHOSCU_COMMAND)(echoscu)
 
 
 def main() -> None:

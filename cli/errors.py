@@ -1,0 +1,108 @@
+"""Errors at the command boundary: one clear line on stderr and an exit code, never a traceback.
+
+Exit codes follow DCMTK's ranges (``ofstd/ofexit.h``): 1 command line, 20-39 input files, 40-59
+output files. :func:`command_boundary` turns the dicomnet exceptions (DESIGN.md §3.5) and
+``OSError`` into ``<command>: error: <what>: <why>`` and ``typer.Exit(code)``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import os
+from collections.abc import Iterator
+from typing import NoReturn
+
+import typer
+
+from dicomnet.errors import (
+    DatasetDecodeError,
+    DatasetEncodeError,
+    DicomNetError,
+    DictionaryError,
+)
+
+__all__ = ["ExitCode", "command_boundary", "describe", "fail"]
+
+
+class ExitCode(enum.IntEnum):
+    """Exit codes of the ``dicomnet`` commands (DCMTK ranges)."""
+
+    OK = 0
+    COMMAND_LINE = 1
+    """Bad command line, conflicting options (DCMTK ``EXITCODE_COMMANDLINE_SYNTAX_ERROR``)."""
+    DICTIONARY = 3
+    """The data dictionary (``DCMDICTPATH``) cannot be loaded."""
+    CANNOT_READ_INPUT = 20
+    """The input file cannot be opened or read (missing, no permission, a directory)."""
+    INVALID_INPUT = 22
+    """The input is not a valid DICOM file or data set (a ``DatasetDecodeError``)."""
+    CANNOT_WRITE_OUTPUT = 40
+    """The output cannot be encoded with the options given, or cannot be written."""
+    INTERNAL = 70
+    """A bug in dicomnet (an unexpected exception); the message says which."""
+
+
+class Stage(enum.Enum):
+    """What the command was doing when the error happened."""
+
+    READ = "reading"
+    WRITE = "writing"
+
+
+def _oserror_reason(exc: OSError) -> str:
+    if exc.strerror:
+        return exc.strerror
+    return str(exc) or type(exc).__name__
+
+
+def describe(exc: BaseException, stage: Stage, subject: str) -> tuple[str, ExitCode]:
+    """One line (no newline) and the exit code for ``exc`` raised while ``stage`` ``subject``."""
+    if isinstance(exc, DatasetDecodeError):
+        what = "not valid DICOM" if stage is Stage.READ else "the input is not valid DICOM"
+        return f"{stage.value} {subject}: {what}: {exc}", ExitCode.INVALID_INPUT
+    if isinstance(exc, DatasetEncodeError):
+        return f"{stage.value} {subject}: cannot encode: {exc}", ExitCode.CANNOT_WRITE_OUTPUT
+    if isinstance(exc, DictionaryError):
+        return f"data dictionary: {exc}", ExitCode.DICTIONARY
+    if isinstance(exc, OSError):
+        code = ExitCode.CANNOT_READ_INPUT if stage is Stage.READ else ExitCode.CANNOT_WRITE_OUTPUT
+        return f"{stage.value} {subject}: {_oserror_reason(exc)}", code
+    if isinstance(exc, DicomNetError):
+        code = ExitCode.INVALID_INPUT if stage is Stage.READ else ExitCode.CANNOT_WRITE_OUTPUT
+        return f"{stage.value} {subject}: {exc}", code
+    if isinstance(exc, ValueError) and stage is Stage.WRITE:
+        # Option combinations refused by the writer (for example +B with a conversion).
+        return f"{stage.value} {subject}: {exc}", ExitCode.CANNOT_WRITE_OUTPUT
+    name = type(exc).__name__
+    return (
+        f"internal error while {stage.value} {subject}: {name}: {exc} (please report this)",
+        ExitCode.INTERNAL,
+    )
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def fail(command: str, message: str, code: int) -> NoReturn:
+    """Print ``<command>: error: <message>`` on stderr and exit with ``code``."""
+    typer.echo(f"{command}: error: {_one_line(message)}", err=True)
+    raise typer.Exit(int(code))
+
+
+@contextlib.contextmanager
+def command_boundary(command: str, stage: Stage, subject: str | os.PathLike[str]) -> Iterator[None]:
+    """Turn any exception of the block into one line on stderr and ``typer.Exit(code)``.
+
+    ``typer.Exit`` passes through; ``KeyboardInterrupt`` exits 130 quietly.
+    """
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+    except Exception as exc:
+        message, code = describe(exc, stage, os.fspath(subject))
+        fail(command, message, code)

@@ -1,0 +1,582 @@
+"""Storage SCP sinks (PS3.4 Annex B; PS3.7 §9.1.1): where received C-STORE data sets go.
+
+A C-STORE SCP calls ``sink.open(StoreRequest(...))`` when the C-STORE-RQ arrives,
+``writer.write(fragment)`` for each data set fragment as it arrives, then ``writer.commit()`` on
+the last one, whose :class:`StoreResult` gives the C-STORE-RSP status; ``writer.abort()`` when the
+association dies first. Sinks take plain values and never see sockets.
+
+:class:`DirectorySink` writes files atomically (temporary file in the root, then ``os.replace``),
+streaming the received bytes to disk behind a File Meta Information built from the request (PS3.10
+§7.1), and checking the SOP Class/Instance UIDs from a bounded head of the data set only
+(:mod:`dicomnet.services.store_check`). Only when an output conversion is asked is the data set
+decoded and re-encoded. See ``docs/storage-scp.md`` for where it is stricter than DCMTK.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import mmap
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Final, Protocol
+
+import attrs
+
+from dicomnet.dataset import (
+    DataElement,
+    Dataset,
+    GroupLength,
+    LengthEncoding,
+    Padding,
+    WriteOptions,
+    encode_dataset,
+    encode_file,
+    encode_file_meta,
+    read_dataset,
+)
+from dicomnet.dimse.messages import CStoreRQ, CStoreRSP
+from dicomnet.dimse.status import SUCCESS
+from dicomnet.errors import DatasetDecodeError, DatasetEncodeError, DicomNetError
+from dicomnet.services.naming import (
+    UnsafeFileNameError,
+    check_file_name,
+    dcmtk_file_name,
+    is_safe_uid,
+)
+from dicomnet.services.store_check import (
+    CANNOT_UNDERSTAND,
+    DATA_SET_DOES_NOT_MATCH_SOP_CLASS,
+    DEFAULT_HEAD_LIMIT,
+    OUT_OF_RESOURCES,
+    DatasetHead,
+    check_uids,
+)
+from dicomnet.uid import TransferSyntax, transfer_syntax
+
+__all__ = [
+    "CANNOT_UNDERSTAND",
+    "DATA_SET_DOES_NOT_MATCH_SOP_CLASS",
+    "OUT_OF_RESOURCES",
+    "TEMP_PREFIX",
+    "CallbackSink",
+    "DirectorySink",
+    "MemorySink",
+    "OutputDirectoryError",
+    "StorageSink",
+    "StoreRequest",
+    "StoreResult",
+    "StoreWriter",
+]
+
+logger = logging.getLogger("dicomnet.services.store")
+
+TEMP_PREFIX: Final = ".dicomnet-"
+"""Prefix of the temporary files a :class:`DirectorySink` creates in its root."""
+
+
+class OutputDirectoryError(DicomNetError, OSError):
+    """The output directory of a :class:`DirectorySink` is missing or not writable."""
+
+
+_LO_UNSAFE: Final = re.compile(r"[^\x20-\x5b\x5d-\x7e]")
+_UID_CHARS: Final = re.compile(r"[0-9.]{1,64}")
+
+
+def _echo_uid(uid: str) -> str | None:
+    value = uid.rstrip("\x00 ")
+    return value if _UID_CHARS.fullmatch(value) else None
+
+
+@attrs.frozen(kw_only=True)
+class StoreRequest:
+    """What a Storage SCP knows when a C-STORE-RQ arrives (PS3.7 §9.3.1.1, PS3.8 §7.1.1).
+
+    ``transfer_syntax_uid`` is the one accepted for the presentation context the request came on;
+    ``calling_ae_title`` (the peer's) becomes the Source Application Entity Title of the File Meta
+    Information (PS3.10 §7.1); ``peer_address`` is ``(host, port)`` when known.
+    """
+
+    sop_class_uid: str
+    sop_instance_uid: str
+    transfer_syntax_uid: str
+    calling_ae_title: str = ""
+    called_ae_title: str = ""
+    message_id: int = 0
+    priority: int = 0
+    move_originator_ae_title: str | None = None
+    move_originator_message_id: int | None = None
+    peer_address: tuple[str, int] | None = None
+
+    @classmethod
+    def from_message(
+        cls,
+        message: CStoreRQ,
+        transfer_syntax_uid: str,
+        *,
+        calling_ae_title: str = "",
+        called_ae_title: str = "",
+        peer_address: tuple[str, int] | None = None,
+    ) -> StoreRequest:
+        """The request for a received C-STORE-RQ on a context of ``transfer_syntax_uid``."""
+        return cls(
+            sop_class_uid=message.affected_sop_class_uid,
+            sop_instance_uid=message.affected_sop_instance_uid,
+            transfer_syntax_uid=transfer_syntax_uid,
+            calling_ae_title=calling_ae_title,
+            called_ae_title=called_ae_title,
+            message_id=message.message_id,
+            priority=int(message.priority),
+            move_originator_ae_title=message.move_originator_application_entity_title,
+            move_originator_message_id=message.move_originator_message_id,
+            peer_address=peer_address,
+        )
+
+    def response(self, result: StoreResult) -> CStoreRSP:
+        """The C-STORE-RSP answering this request with ``result`` (PS3.7 §9.3.1.2).
+
+        The Affected SOP Class/Instance UIDs are echoed when they are encodable UIDs (they are
+        optional in the response); the Error Comment is cut to an LO value (64 printable
+        ASCII characters, no backslash).
+        """
+        comment = result.error_comment
+        if comment:
+            comment = _LO_UNSAFE.sub("?", comment)[:64].strip(" ")
+        return CStoreRSP(
+            message_id_being_responded_to=self.message_id,
+            status=result.status,
+            affected_sop_class_uid=_echo_uid(self.sop_class_uid),
+            affected_sop_instance_uid=_echo_uid(self.sop_instance_uid),
+            error_comment=comment or None,
+        )
+
+
+@attrs.frozen
+class StoreResult:
+    """The C-STORE-RSP status (PS3.4 Table B.2-1), its Error Comment, and the file written."""
+
+    status: int
+    error_comment: str | None = None
+    path: Path | None = None
+
+
+class StoreWriter(Protocol):
+    """Receives one data set: ``write`` each fragment, then ``commit`` or ``abort`` once."""
+
+    def write(self, data: memoryview) -> None:
+        """Take the next fragment (the view is only valid during the call)."""
+
+    def commit(self) -> StoreResult:
+        """The data set is complete: store it and return the status to answer."""
+
+    def abort(self) -> None:
+        """The association died: drop everything received."""
+
+
+class StorageSink(Protocol):
+    """Where a Storage SCP puts received data sets."""
+
+    def open(self, request: StoreRequest) -> StoreWriter:
+        """Start receiving the data set of ``request``."""
+
+
+@attrs.define
+class _RefusedWriter:
+    """A writer that swallows the data set and answers a fixed result (``--ignore``, refusals)."""
+
+    result: StoreResult
+
+    def write(self, data: memoryview) -> None:
+        """Ignore the fragment."""
+
+    def commit(self) -> StoreResult:
+        """The fixed result."""
+        return self.result
+
+    def abort(self) -> None:
+        """Nothing to drop."""
+
+
+# -- Memory and callback sinks ---------------------------------------------------------------
+
+
+@attrs.define
+class _BufferWriter:
+    request: StoreRequest
+    done: Callable[[StoreRequest, bytes], StoreResult]
+    chunks: list[bytes] = attrs.Factory(list)
+
+    def write(self, data: memoryview) -> None:
+        self.chunks.append(bytes(data))
+
+    def commit(self) -> StoreResult:
+        data = b"".join(self.chunks)
+        self.chunks = []
+        return self.done(self.request, data)
+
+    def abort(self) -> None:
+        self.chunks = []
+
+
+class MemorySink:
+    """Collects ``(request, data set bytes)`` in :attr:`received`; for tests and small scripts.
+
+    With ``check_uids`` the UID check of PS3.4 §B.2.3 is applied (0xA900/0xC000; only checked
+    data sets are kept). The data set bytes are as received (deflated ones stay deflated).
+    """
+
+    def __init__(self, *, check_uids: bool = False) -> None:
+        self.received: list[tuple[StoreRequest, bytes]] = []
+        self._check = check_uids
+
+    def open(self, request: StoreRequest) -> StoreWriter:
+        """A writer that buffers the data set in memory."""
+        return _BufferWriter(request, self._done)
+
+    def _done(self, request: StoreRequest, data: bytes) -> StoreResult:
+        if self._check:
+            try:
+                ts = transfer_syntax(request.transfer_syntax_uid)
+            except ValueError as exc:
+                return StoreResult(CANNOT_UNDERSTAND, str(exc))
+            head = DatasetHead(ts, limit=max(len(data), 1))
+            head.feed(data)
+            check = head.check(request.sop_class_uid, request.sop_instance_uid)
+            if not check.ok:
+                return StoreResult(check.status, check.error_comment)
+        self.received.append((request, data))
+        return StoreResult(SUCCESS)
+
+
+class CallbackSink:
+    """Adapter: buffers each data set and calls ``handler(request, data)`` on commit.
+
+    The handler returns a status (``int``) or a :class:`StoreResult`; an exception it raises is
+    logged and answered with 0xC000 (the peer should not see our bugs as a dead association).
+    Data sets are held in memory: for large objects write a :class:`StorageSink` instead.
+    """
+
+    def __init__(self, handler: Callable[[StoreRequest, bytes], int | StoreResult]) -> None:
+        self._handler = handler
+
+    def open(self, request: StoreRequest) -> StoreWriter:
+        """A writer that buffers the data set, then calls the handler."""
+        return _BufferWriter(request, self._done)
+
+    def _done(self, request: StoreRequest, data: bytes) -> StoreResult:
+        try:
+            answer = self._handler(request, data)
+        except Exception as exc:
+            logger.exception("storage handler failed for %s", request.sop_instance_uid[:64])
+            return StoreResult(CANNOT_UNDERSTAND, f"handler failed: {type(exc).__name__}")
+        return answer if isinstance(answer, StoreResult) else StoreResult(int(answer))
+
+
+# -- Directory sink --------------------------------------------------------------------------
+
+
+def _output_options(options: WriteOptions, ts: TransferSyntax) -> WriteOptions | None:
+    """The options to re-encode with, or ``None`` when the received bytes can be stored as is.
+
+    Compressed (encapsulated) data is never converted to another transfer syntax, nor is
+    anything converted to a compressed one (there are no codecs): the syntax is then kept.
+    Padding "off" needs no re-encoding: received (FFFC,FFFC) padding is kept (documented).
+    """
+    target = options.transfer_syntax
+    if target is not None and target != ts.uid:
+        if ts.encapsulated or transfer_syntax(target).encapsulated:
+            logger.warning("not converting %s to %s: stored as received", ts.uid, target)
+            options = attrs.evolve(options, transfer_syntax=None)
+    elif target is not None:
+        options = attrs.evolve(options, transfer_syntax=None)
+    if (
+        options.transfer_syntax is None
+        and options.group_length is GroupLength.RECALC
+        and options.length_encoding is LengthEncoding.EXPLICIT
+        and options.padding is not Padding.CREATE
+        and options.new_vrs
+    ):
+        return None
+    return options
+
+
+def _write_all(fd: int, data: memoryview | bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+class DirectorySink:
+    """Writes each received data set to a file in ``root`` (DCMTK storescp/movescu ``-od``).
+
+    - ``naming``: ``"dcmtk"`` for ``<prefix>.<SOPInstanceUID>`` (:mod:`~dicomnet.services.naming`),
+      or a function of the request returning a file name (checked to be a plain component).
+      A request whose UID cannot be a safe name is answered 0xC000 and nothing is written.
+    - ``write_file_format``: Part 10 with File Meta Information (``+F``), else data set only
+      (``-F``).
+    - ``bit_preserving``: store the bytes exactly as received (``+B``); ``options`` must then be
+      the default. ``options``: a :class:`WriteOptions` for normal mode (``-B``); when it asks for
+      a conversion the data set is spooled, decoded and re-encoded, else it is streamed as is.
+    - ``ignore``: answer success and write nothing (``--ignore``).
+    - ``uid_padding_fix``: tolerate space-padded UIDs in the check (``-up``).
+    - ``on_overwrite``: called with the path before an existing file is replaced (a warning is
+      logged in any case).
+    - ``head_limit``: bytes of the data set kept for the UID check.
+    """
+
+    def __init__(
+        self,
+        root: str | os.PathLike[str],
+        *,
+        naming: str | Callable[[StoreRequest], str] = "dcmtk",
+        write_file_format: bool = True,
+        bit_preserving: bool = False,
+        options: WriteOptions | None = None,
+        ignore: bool = False,
+        uid_padding_fix: bool = False,
+        on_overwrite: Callable[[Path], None] | None = None,
+        head_limit: int = DEFAULT_HEAD_LIMIT,
+    ) -> None:
+        if naming != "dcmtk" and not callable(naming):
+            raise ValueError(f"unknown naming {naming!r} (use 'dcmtk' or a function)")
+        opts = options if options is not None else WriteOptions()
+        if bit_preserving and opts != WriteOptions(bit_preserving=opts.bit_preserving):
+            raise ValueError("bit_preserving (+B) excludes every output conversion option")
+        if opts.bit_preserving:
+            opts = attrs.evolve(opts, bit_preserving=False)
+        if head_limit < 256:
+            raise ValueError("head_limit must be at least 256 bytes")
+        real = os.path.realpath(root)
+        if not ignore:
+            if not os.path.isdir(real):
+                raise OutputDirectoryError(f"output directory {os.fspath(root)!r} does not exist")
+            if not os.access(real, os.W_OK | os.X_OK):
+                raise OutputDirectoryError(f"output directory {os.fspath(root)!r} is not writable")
+        self.root = Path(real)
+        self.naming = naming
+        self.write_file_format = write_file_format
+        self.bit_preserving = bit_preserving
+        self.options = opts
+        self.ignore = ignore
+        self.uid_padding_fix = uid_padding_fix
+        self.on_overwrite = on_overwrite
+        self.head_limit = head_limit
+        self._file_mode = 0o666 & ~_umask()
+
+    def file_name(self, request: StoreRequest) -> str:
+        """The file name for ``request``; raises :class:`UnsafeFileNameError` when unsafe."""
+        if callable(self.naming):
+            return check_file_name(self.naming(request))
+        return dcmtk_file_name(request.sop_class_uid, request.sop_instance_uid)
+
+    def open(self, request: StoreRequest) -> StoreWriter:
+        """Start a file for ``request`` (a refusal writer when it cannot be stored)."""
+        if self.ignore:
+            return _RefusedWriter(StoreResult(SUCCESS))
+        try:
+            if not is_safe_uid(request.sop_class_uid.rstrip("\x00 ")):
+                raise UnsafeFileNameError(
+                    f"Affected SOP Class UID {request.sop_class_uid[:80]!r} is not a valid UID"
+                )
+            name = self.file_name(request)
+        except UnsafeFileNameError as exc:
+            logger.warning("refusing C-STORE: %s", exc)
+            return _RefusedWriter(StoreResult(CANNOT_UNDERSTAND, str(exc)[:1024]))
+        try:
+            ts = transfer_syntax(request.transfer_syntax_uid)
+        except ValueError as exc:
+            return _RefusedWriter(StoreResult(CANNOT_UNDERSTAND, str(exc)[:1024]))
+        convert = None if self.bit_preserving else _output_options(self.options, ts)
+        try:
+            return _FileWriter(self, request, name, ts, convert)
+        except OSError as exc:
+            logger.error("cannot create a file in %s: %s", self.root, exc)
+            return _RefusedWriter(StoreResult(OUT_OF_RESOURCES, f"cannot write: {exc.strerror}"))
+
+
+class _FileWriter:
+    """One data set on its way to ``root/name`` through a temporary file."""
+
+    def __init__(
+        self,
+        sink: DirectorySink,
+        request: StoreRequest,
+        name: str,
+        ts: TransferSyntax,
+        convert: WriteOptions | None,
+    ) -> None:
+        self._sink = sink
+        self._request = request
+        self._ts = ts
+        self._convert = convert
+        self._final = os.path.join(sink.root, name)
+        self._head = DatasetHead(ts, sink.head_limit) if convert is None else None
+        self._error: OSError | None = None
+        self._closed = False
+        self._converted: str | None = None
+        fd, self._temp = tempfile.mkstemp(dir=sink.root, prefix=TEMP_PREFIX, suffix=".part")
+        self._fd = fd
+        if convert is None and sink.write_file_format:
+            try:
+                _write_all(fd, self._meta(ts))
+            except (OSError, DatasetEncodeError) as exc:
+                self._drop()
+                raise OSError(getattr(exc, "errno", None), str(exc)) from exc
+
+    def _meta(self, ts: TransferSyntax) -> bytes:
+        request = self._request
+        return encode_file_meta(
+            request.sop_class_uid.rstrip("\x00 "),
+            request.sop_instance_uid.rstrip("\x00 "),
+            ts,
+            source_ae_title=request.calling_ae_title or None,
+        )
+
+    def write(self, data: memoryview) -> None:
+        """Append the fragment to the temporary file (a write error is answered at commit)."""
+        if self._error is not None or self._closed:
+            return
+        if self._head is not None:
+            self._head.feed(data)
+        try:
+            _write_all(self._fd, data)
+        except OSError as exc:
+            logger.error("write to %s failed: %s", self._temp, exc)
+            self._error = exc
+            self._drop()
+
+    def abort(self) -> None:
+        """Remove the temporary file; nothing appears under the final name."""
+        self._drop()
+
+    def _drop(self) -> None:
+        if not self._closed:
+            self._closed = True
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+        for path in (self._temp, self._converted):
+            if path is None:
+                continue
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
+            except OSError as exc:  # pragma: no cover - the root became unwritable
+                logger.error("cannot remove %s: %s", path, exc)
+
+    def _refuse(self, status: int, comment: str | None) -> StoreResult:
+        self._drop()
+        logger.warning(
+            "C-STORE of %s answered 0x%04X: %s",
+            self._request.sop_instance_uid[:64],
+            status,
+            comment,
+        )
+        return StoreResult(status, comment)
+
+    def commit(self) -> StoreResult:
+        """Check the UIDs, then move the file under its final name (0xA700 on write errors)."""
+        if self._error is not None:
+            return StoreResult(OUT_OF_RESOURCES, f"cannot write: {self._error.strerror}")
+        if self._closed:
+            return StoreResult(OUT_OF_RESOURCES, "the data set was aborted")
+        request = self._request
+        try:
+            if self._head is not None:
+                check = self._head.check(
+                    request.sop_class_uid,
+                    request.sop_instance_uid,
+                    uid_padding_fix=self._sink.uid_padding_fix,
+                )
+                if not check.ok:
+                    return self._refuse(check.status, check.error_comment)
+                source = self._temp
+            else:
+                result = self._convert_spool()
+                if result is not None:
+                    return result
+                assert self._converted is not None
+                source = self._converted
+            os.fchmod(self._fd, self._sink._file_mode)
+            os.close(self._fd)
+            self._closed = True
+            self._replace(source)
+        except OSError as exc:
+            self._drop()
+            logger.error("storing %s failed: %s", self._final, exc)
+            return StoreResult(OUT_OF_RESOURCES, f"cannot write: {exc.strerror or exc}")
+        return StoreResult(SUCCESS, None, Path(self._final))
+
+    def _replace(self, source: str) -> None:
+        if os.path.lexists(self._final):
+            logger.warning("overwriting existing file %s", self._final)
+            if self._sink.on_overwrite is not None:
+                self._sink.on_overwrite(Path(self._final))
+        os.replace(source, self._final)
+        if source != self._temp:
+            self._converted = None
+            try:
+                os.unlink(self._temp)
+            except OSError as exc:  # pragma: no cover - the root became unwritable
+                logger.error("cannot remove %s: %s", self._temp, exc)
+
+    def _convert_spool(self) -> StoreResult | None:
+        """Decode the spooled data set and write the converted file next to it (normal mode)."""
+        options = self._convert
+        assert options is not None
+        request = self._request
+        size = os.fstat(self._fd).st_size
+        mapped = mmap.mmap(self._fd, size, access=mmap.ACCESS_READ) if size else None
+        fd, self._converted = tempfile.mkstemp(dir=self._sink.root, prefix=TEMP_PREFIX)
+        try:
+            try:
+                ds = read_dataset(memoryview(mapped) if mapped is not None else b"", self._ts)
+                check = check_uids(
+                    ds,
+                    request.sop_class_uid,
+                    request.sop_instance_uid,
+                    uid_padding_fix=self._sink.uid_padding_fix,
+                )
+                if not check.ok:
+                    return self._refuse(check.status, check.error_comment)
+                chunks = self._encode(ds, options)
+            except DatasetDecodeError as exc:
+                return self._refuse(CANNOT_UNDERSTAND, f"cannot decode the data set: {exc}"[:1024])
+            except (DatasetEncodeError, ValueError) as exc:
+                return self._refuse(OUT_OF_RESOURCES, f"cannot encode the data set: {exc}"[:1024])
+            for chunk in chunks:
+                _write_all(fd, chunk)
+            os.fchmod(fd, self._sink._file_mode)
+            del ds, chunks
+            return None
+        finally:
+            os.close(fd)
+            if mapped is not None:
+                # Views still alive in reference cycles keep it open: the GC closes it then.
+                with contextlib.suppress(BufferError):
+                    mapped.close()
+
+    def _encode(self, ds: Dataset, options: WriteOptions) -> list[bytes | memoryview]:
+        request = self._request
+        if not self._sink.write_file_format:
+            return encode_dataset(ds, options, source_transfer_syntax=self._ts)
+        meta = Dataset()
+        meta[0x00020002] = DataElement(0x00020002, "UI", request.sop_class_uid.rstrip("\x00 "))
+        meta[0x00020003] = DataElement(0x00020003, "UI", request.sop_instance_uid.rstrip("\x00 "))
+        return encode_file(
+            ds,
+            options,
+            file_meta=meta,
+            source_transfer_syntax=self._ts,
+            source_ae_title=request.calling_ae_title or None,
+        )
