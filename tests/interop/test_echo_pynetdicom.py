@@ -68,10 +68,10 @@ def test_pynetdicom_scu_to_our_scp() -> None:
             statuses, released = await asyncio.to_thread(_pynetdicom_echo, server.port, 4)
             assert statuses == [0, 0, 0, 0]
             assert released
-            # several pynetdicom SCUs at once
-            results = await asyncio.gather(
-                *(asyncio.to_thread(_pynetdicom_echo, server.port, 2) for _ in range(5))
-            )
+            # several pynetdicom SCUs one after the other: pynetdicom's reactor thread races its
+            # user thread under load ("Received unexpected C-ECHO service message"; DESIGN.md §2
+            # item 1), so concurrent clients are tested with DCMTK's echoscu instead.
+            results = [await asyncio.to_thread(_pynetdicom_echo, server.port, 2) for _ in range(5)]
             assert results == [([0, 0], True)] * 5
             assert server.associations_served == 6
 
@@ -79,12 +79,20 @@ def test_pynetdicom_scu_to_our_scp() -> None:
 
 
 def test_pynetdicom_scu_rejected_by_called_ae_title() -> None:
-    def attempt(port: int) -> tuple[bool, Any]:
-        seen: list[Any] = []
+    """pynetdicom decodes our A-ASSOCIATE-RJ with the standard's result/source/reason.
 
-        def on_rejected(event: Any) -> None:
-            rj = event.assoc.acceptor.primitive or event.assoc.requestor.primitive
-            seen.append(rj)
+    The RJ is observed where pynetdicom's DUL decodes it (EVT_PDU_RECV): its
+    ``assoc.is_rejected`` is set by a second thread that sometimes loses a race with the
+    transport close and reports an abort instead (seen here about once in 200 runs).
+    """
+
+    def attempt(port: int) -> list[tuple[int, int, int]]:
+        seen: list[tuple[int, int, int]] = []
+
+        def on_pdu(event: Any) -> None:
+            pdu = event.pdu
+            if isinstance(pdu, pynetdicom.pdu.A_ASSOCIATE_RJ):
+                seen.append((pdu.result, pdu.source, pdu.reason_diagnostic))
 
         ae = pynetdicom.AE(ae_title="PYNETSCU")
         ae.add_requested_context(VERIFICATION)
@@ -92,18 +100,19 @@ def test_pynetdicom_scu_rejected_by_called_ae_title() -> None:
             "127.0.0.1",
             port,
             ae_title="WRONG",
-            evt_handlers=[(pynetdicom.evt.EVT_REJECTED, on_rejected)],
+            evt_handlers=[(pynetdicom.evt.EVT_PDU_RECV, on_pdu)],
         )
-        return assoc.is_rejected, len(seen)
+        assert not assoc.is_established
+        return seen
 
     async def main() -> None:
         server = await aio.serve(
             verification_handler, acceptor_config(require_called_ae_title=True)
         )
         async with server:
-            rejected, values = await asyncio.to_thread(attempt, server.port)
-        assert rejected
-        assert values == 1  # EVT_REJECTED fired once
+            seen = await asyncio.to_thread(attempt, server.port)
+            assert server.associations_served == 0
+        assert seen == [(1, 1, 7)]  # rejected-permanent, service-user, called AE not recognised
 
     asyncio.run(main())
 
