@@ -11,6 +11,7 @@ import dicomnet
 from dicomnet_cli.convert import CONVERT_COMMAND, convert
 from dicomnet_cli.dump import DUMP_COMMAND, dump
 from dicomnet_cli.echoscu import ECHOSCU_COMMAND, echoscu
+from dicomnet_cli.storescu import STORESCU_COMMAND, storescu
 
 app = typer.Typer(
     name="dicomnet",
@@ -55,6 +56,7 @@ def _root(
 app.command("dump", cls=DUMP_COMMAND)(dump)
 app.command("convert", cls=CONVERT_COMMAND)(convert)
 app.command("echoscu", cls=ECHOSCU_COMMAND)(echoscu)
+app.command("storescu", cls=STORESCU_COMMAND)(storescu)
 
 
 def main() -> None:

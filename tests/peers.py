@@ -12,6 +12,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 
@@ -72,22 +73,23 @@ def running(
     env: dict[str, str] | None = None,
     cwd: str | None = None,
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """Start a peer process, wait for its port, and stop it by its process id afterwards."""
-    proc = subprocess.Popen(
-        list(args), env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
-    try:
-        if port is not None:
-            wait_for_port(port, proc)
-        yield proc
-    finally:
-        if proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                os.kill(proc.pid, signal.SIGKILL)
-                proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
+    """Start a peer process, wait for its port, and stop it by its process id afterwards.
+
+    The peer's output goes to an unlinked temporary file, never to a pipe nobody drains (a full
+    pipe blocks a chatty peer such as storescp after a few hundred lines).
+    """
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(list(args), env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            if port is not None:
+                wait_for_port(port, proc)
+            yield proc
+        finally:
+            if proc.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(proc.pid, signal.SIGTERM)
+                try:
+                    proc.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    os.kill(proc.pid, signal.SIGKILL)
+                    proc.wait()

@@ -11,18 +11,21 @@ Calls cannot be made from inside a running event loop (use :mod:`dicomnet.transp
 from __future__ import annotations
 
 import asyncio
+import functools
+import os
 import ssl as _ssl
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterable
 from typing import Any, Self, TypeVar
 
 from dicomnet.acse import AcceptorConfig, NegotiatedAssociation, RequestorConfig
 from dicomnet.association import AssociationEvent, MessageReceived
 from dicomnet.dimse import DimseMessage
 from dicomnet.services import echo as _echo
+from dicomnet.services.storage_scu import StorageSCUOptions, StoreOutcome, astore
 from dicomnet.transport import aio
 from dicomnet.ul import ULConfig
 
-__all__ = ["BlockingAssociation", "connect", "echo", "serve_forever"]
+__all__ = ["BlockingAssociation", "connect", "echo", "serve_forever", "store"]
 
 T = TypeVar("T")
 
@@ -152,6 +155,25 @@ def echo(
     )
     with connect(host, port, config, timeouts=timeouts, ssl=ssl) as assoc:
         return assoc.echo()
+
+
+def store(
+    host: str,
+    port: int,
+    paths: Iterable[str | os.PathLike[str]],
+    options: StorageSCUOptions | None = None,
+    *,
+    timeouts: aio.Timeouts | None = None,
+    ssl: _ssl.SSLContext | None = None,
+) -> list[StoreOutcome]:
+    """Storage SCU for scripts: send the files at ``paths`` to ``host:port``, one outcome each.
+
+    See :func:`dicomnet.services.storage_scu.astore` for the rules (contexts proposed per SOP
+    class, streaming from the file, conversion between uncompressed transfer syntaxes). Raises what
+    :func:`dicomnet.transport.aio.connect` raises when an association cannot be established.
+    """
+    connect = functools.partial(aio.connect, host, port, timeouts=timeouts, ssl=ssl)
+    return asyncio.run(astore(connect, paths, options))
 
 
 def serve_forever(
