@@ -13,6 +13,8 @@ from dicomnet.services.echo import (
     verification_supported_context,
 )
 from dicomnet.services.naming import UnsafeFileNameError, dcmtk_file_name
+from dicomnet.services.storage_scp import StorageSCP, storage_acceptor_config
+from dicomnet.services.storage_scu import StorageSCUOptions, StoreOutcome, astore
 from dicomnet.services.store import (
     CallbackSink,
     DirectorySink,
@@ -29,13 +31,18 @@ __all__ = [
     "DirectorySink",
     "MemorySink",
     "OutputDirectoryError",
+    "StorageSCP",
+    "StorageSCUOptions",
     "StorageSink",
+    "StoreOutcome",
     "StoreRequest",
     "StoreResult",
     "StoreWriter",
     "UnsafeFileNameError",
+    "astore",
     "dcmtk_file_name",
     "echo_response",
+    "storage_acceptor_config",
     "verification_context",
     "verification_handler",
     "verification_supported_context",
