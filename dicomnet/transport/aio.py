@@ -200,7 +200,7 @@ class _Driver(asyncio.Protocol):
             return
         if transport is not None and not transport.is_closing():
             while not self._write_paused:
-                chunks = assoc.data_to_send()
+                chunks = assoc.data_to_send(now=self.loop.time())
                 if not chunks:
                     break
                 transport.writelines(chunks)
