@@ -46,6 +46,18 @@ from dicomnet_cli.dump import (
     stop_before_tag,
 )
 from dicomnet_cli.errors import Stage, command_boundary, fail
+from dicomnet_cli.options import (
+    Arguments,
+    ReadDataset,
+    ReadFile,
+    ReadFileOnly,
+    ReadXferAuto,
+    ReadXferBig,
+    ReadXferDetect,
+    ReadXferImplicit,
+    ReadXferLittle,
+    StopBefore,
+)
 
 __all__ = ["CONVERT_COMMAND", "CONVERT_OPTIONS", "convert", "write_options"]
 
@@ -203,37 +215,16 @@ def convert(
     ctx: typer.Context,
     dcmfile_in: Annotated[Path, typer.Argument(help="DICOM input file.")],
     dcmfile_out: Annotated[Path, typer.Argument(help="DICOM output file.")],
-    read_file_: Annotated[
-        bool, typer.Option("+f", "--read-file", help="Read file format or data set (default).")
-    ] = False,
-    read_file_only: Annotated[
-        bool, typer.Option("+fo", "--read-file-only", help="Read file format only.")
-    ] = False,
-    read_dataset: Annotated[
-        bool, typer.Option("-f", "--read-dataset", help="Read a data set without meta.")
-    ] = False,
-    read_xfer_auto: Annotated[
-        bool, typer.Option("-t=", "--read-xfer-auto", help="Transfer syntax recognition (default).")
-    ] = False,
-    read_xfer_detect: Annotated[
-        bool, typer.Option("-td", "--read-xfer-detect", help="Ignore the meta's transfer syntax.")
-    ] = False,
-    read_xfer_little: Annotated[
-        bool, typer.Option("-te", "--read-xfer-little", help="Read explicit VR little endian.")
-    ] = False,
-    read_xfer_big: Annotated[
-        bool, typer.Option("-tb", "--read-xfer-big", help="Read explicit VR big endian.")
-    ] = False,
-    read_xfer_implicit: Annotated[
-        bool, typer.Option("-ti", "--read-xfer-implicit", help="Read implicit VR little endian.")
-    ] = False,
-    stop_before: Annotated[
-        str | None,
-        typer.Option("+sb", "--stop-before-elem", help="Stop parsing before tag gggg,eeee."),
-    ] = None,
-    arguments: Annotated[
-        bool, typer.Option("--arguments", help="Print the expanded command line.")
-    ] = False,
+    read_file_: ReadFile = False,
+    read_file_only: ReadFileOnly = False,
+    read_dataset: ReadDataset = False,
+    read_xfer_auto: ReadXferAuto = False,
+    read_xfer_detect: ReadXferDetect = False,
+    read_xfer_little: ReadXferLittle = False,
+    read_xfer_big: ReadXferBig = False,
+    read_xfer_implicit: ReadXferImplicit = False,
+    stop_before: StopBefore = None,
+    arguments: Arguments = False,
     write_new_meta_info: Annotated[
         bool, typer.Option("+Fm", "--write-new-meta-info", help="Part 10, new meta (default).")
     ] = False,

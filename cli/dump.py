@@ -29,6 +29,18 @@ from dicomnet.errors import DatasetDecodeError
 from dicomnet.uid import SOP_CLASSES, TRANSFER_SYNTAXES, TransferSyntax, transfer_syntax
 from dicomnet_cli.dcmtk_args import NormalisedArgv, Option, OptionTable, dcmtk_command
 from dicomnet_cli.errors import ExitCode, Stage, command_boundary, fail
+from dicomnet_cli.options import (
+    Arguments,
+    ReadDataset,
+    ReadFile,
+    ReadFileOnly,
+    ReadXferAuto,
+    ReadXferBig,
+    ReadXferDetect,
+    ReadXferImplicit,
+    ReadXferLittle,
+    StopBefore,
+)
 
 __all__ = [
     "DUMP_OPTIONS",
@@ -471,37 +483,16 @@ def stop_before_tag(value: str | None, command: str) -> int | None:
 def dump(
     ctx: typer.Context,
     files: Annotated[list[Path], typer.Argument(help="DICOM files or data sets to list.")],
-    read_file_: Annotated[
-        bool, typer.Option("+f", "--read-file", help="Read file format or data set (default).")
-    ] = False,
-    read_file_only: Annotated[
-        bool, typer.Option("+fo", "--read-file-only", help="Read file format only.")
-    ] = False,
-    read_dataset: Annotated[
-        bool, typer.Option("-f", "--read-dataset", help="Read a data set without meta.")
-    ] = False,
-    read_xfer_auto: Annotated[
-        bool, typer.Option("-t=", "--read-xfer-auto", help="Transfer syntax recognition (default).")
-    ] = False,
-    read_xfer_detect: Annotated[
-        bool, typer.Option("-td", "--read-xfer-detect", help="Ignore the meta's transfer syntax.")
-    ] = False,
-    read_xfer_little: Annotated[
-        bool, typer.Option("-te", "--read-xfer-little", help="Read explicit VR little endian.")
-    ] = False,
-    read_xfer_big: Annotated[
-        bool, typer.Option("-tb", "--read-xfer-big", help="Read explicit VR big endian.")
-    ] = False,
-    read_xfer_implicit: Annotated[
-        bool, typer.Option("-ti", "--read-xfer-implicit", help="Read implicit VR little endian.")
-    ] = False,
-    stop_before: Annotated[
-        str | None,
-        typer.Option("+sb", "--stop-before-elem", help="Stop parsing before tag gggg,eeee."),
-    ] = None,
-    arguments: Annotated[
-        bool, typer.Option("--arguments", help="Print the expanded command line.")
-    ] = False,
+    read_file_: ReadFile = False,
+    read_file_only: ReadFileOnly = False,
+    read_dataset: ReadDataset = False,
+    read_xfer_auto: ReadXferAuto = False,
+    read_xfer_detect: ReadXferDetect = False,
+    read_xfer_little: ReadXferLittle = False,
+    read_xfer_big: ReadXferBig = False,
+    read_xfer_implicit: ReadXferImplicit = False,
+    stop_before: StopBefore = None,
+    arguments: Arguments = False,
     print_all: Annotated[
         bool, typer.Option("+L", "--print-all", help="Print long values completely.")
     ] = False,

@@ -1,0 +1,50 @@
+"""Typer option declarations shared by several commands, spelled as DCMTK spells them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+__all__ = [
+    "Arguments",
+    "ReadDataset",
+    "ReadFile",
+    "ReadFileOnly",
+    "ReadXferAuto",
+    "ReadXferBig",
+    "ReadXferDetect",
+    "ReadXferImplicit",
+    "ReadXferLittle",
+    "StopBefore",
+]
+
+# Input options of dcmdump and dcmconv (and later tools reading files).
+ReadFile = Annotated[
+    bool, typer.Option("+f", "--read-file", help="Read file format or data set (default).")
+]
+ReadFileOnly = Annotated[
+    bool, typer.Option("+fo", "--read-file-only", help="Read file format only.")
+]
+ReadDataset = Annotated[
+    bool, typer.Option("-f", "--read-dataset", help="Read a data set without meta.")
+]
+ReadXferAuto = Annotated[
+    bool, typer.Option("-t=", "--read-xfer-auto", help="Transfer syntax recognition (default).")
+]
+ReadXferDetect = Annotated[
+    bool, typer.Option("-td", "--read-xfer-detect", help="Ignore the meta's transfer syntax.")
+]
+ReadXferLittle = Annotated[
+    bool, typer.Option("-te", "--read-xfer-little", help="Read explicit VR little endian.")
+]
+ReadXferBig = Annotated[
+    bool, typer.Option("-tb", "--read-xfer-big", help="Read explicit VR big endian.")
+]
+ReadXferImplicit = Annotated[
+    bool, typer.Option("-ti", "--read-xfer-implicit", help="Read implicit VR little endian.")
+]
+StopBefore = Annotated[
+    str | None, typer.Option("+sb", "--stop-before-elem", help="Stop parsing before tag gggg,eeee.")
+]
+Arguments = Annotated[bool, typer.Option("--arguments", help="Print the expanded command line.")]
