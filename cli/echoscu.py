@@ -26,6 +26,7 @@ from dicomnet.transport import aio
 from dicomnet.transport.tls import client_context
 from dicomnet.uid import TRANSFER_SYNTAXES
 from dicomnet_cli.dcmtk_args import Option, OptionTable, dcmtk_command
+from dicomnet_cli.options import AcseTimeout, DimseTimeout, MaxPdu, Repeat, Timeout
 
 __all__ = ["ECHOSCU_COMMAND", "ECHOSCU_OPTIONS", "app", "echoscu", "run_echoscu"]
 
@@ -155,19 +156,11 @@ def echoscu(
     propose_pc: Annotated[
         int, typer.Option("-ppc", "--propose-pc", min=1, max=128, help="Propose n contexts.")
     ] = 1,
-    timeout: Annotated[
-        int | None, typer.Option("-to", "--timeout", help="Connection timeout (s).")
-    ] = None,
-    acse_timeout: Annotated[
-        int, typer.Option("-ta", "--acse-timeout", help="ACSE timeout (s).")
-    ] = 30,
-    dimse_timeout: Annotated[
-        int | None, typer.Option("-td", "--dimse-timeout", help="DIMSE timeout (s).")
-    ] = None,
-    max_pdu: Annotated[
-        int, typer.Option("-pdu", "--max-pdu", min=4096, max=131072, help="Max receive PDU.")
-    ] = 16384,
-    repeat: Annotated[int, typer.Option("--repeat", min=1, help="Repeat n times.")] = 1,
+    timeout: Timeout = None,
+    acse_timeout: AcseTimeout = 30,
+    dimse_timeout: DimseTimeout = None,
+    max_pdu: MaxPdu = 16384,
+    repeat: Repeat = 1,
     abort: Annotated[bool, typer.Option("--abort", help="Abort instead of releasing.")] = False,
     disable_tls: Annotated[
         bool, typer.Option("-tls", "--disable-tls", help="Plain TCP (default).")

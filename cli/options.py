@@ -7,7 +7,10 @@ from typing import Annotated
 import typer
 
 __all__ = [
+    "AcseTimeout",
     "Arguments",
+    "DimseTimeout",
+    "MaxPdu",
     "ReadDataset",
     "ReadFile",
     "ReadFileOnly",
@@ -16,7 +19,9 @@ __all__ = [
     "ReadXferDetect",
     "ReadXferImplicit",
     "ReadXferLittle",
+    "Repeat",
     "StopBefore",
+    "Timeout",
 ]
 
 # Input options of dcmdump and dcmconv (and later tools reading files).
@@ -48,3 +53,14 @@ StopBefore = Annotated[
     str | None, typer.Option("+sb", "--stop-before-elem", help="Stop parsing before tag gggg,eeee.")
 ]
 Arguments = Annotated[bool, typer.Option("--arguments", help="Print the expanded command line.")]
+
+# Network options of the DCMTK network tools (echoscu, storescu, storescp, movescu, ...).
+Timeout = Annotated[int | None, typer.Option("-to", "--timeout", help="Connection timeout (s).")]
+AcseTimeout = Annotated[int, typer.Option("-ta", "--acse-timeout", help="ACSE timeout (s).")]
+DimseTimeout = Annotated[
+    int | None, typer.Option("-td", "--dimse-timeout", help="DIMSE timeout (s).")
+]
+MaxPdu = Annotated[
+    int, typer.Option("-pdu", "--max-pdu", min=4096, max=131072, help="Max receive PDU.")
+]
+Repeat = Annotated[int, typer.Option("--repeat", min=1, help="Repeat n times.")]

@@ -41,6 +41,7 @@ from dicomnet_cli.dcmtk_args import (
     Requires,
     dcmtk_command,
 )
+from dicomnet_cli.options import AcseTimeout, DimseTimeout, MaxPdu, Repeat, Timeout
 
 __all__ = ["STORESCU_COMMAND", "STORESCU_OPTIONS", "app", "run_storescu", "storescu"]
 
@@ -163,19 +164,11 @@ def storescu(
     combine: Annotated[
         bool, typer.Option("+C", "--combine", help="Combine syntaxes in one context.")
     ] = False,
-    timeout: Annotated[
-        int | None, typer.Option("-to", "--timeout", help="Connection timeout (s).")
-    ] = None,
-    acse_timeout: Annotated[
-        int, typer.Option("-ta", "--acse-timeout", help="ACSE timeout (s).")
-    ] = 30,
-    dimse_timeout: Annotated[
-        int | None, typer.Option("-td", "--dimse-timeout", help="DIMSE timeout (s).")
-    ] = None,
-    max_pdu: Annotated[
-        int, typer.Option("-pdu", "--max-pdu", min=4096, max=131072, help="Max receive PDU.")
-    ] = 16384,
-    repeat: Annotated[int, typer.Option("--repeat", min=1, help="Repeat n times.")] = 1,
+    timeout: Timeout = None,
+    acse_timeout: AcseTimeout = 30,
+    dimse_timeout: DimseTimeout = None,
+    max_pdu: MaxPdu = 16384,
+    repeat: Repeat = 1,
     no_halt: Annotated[
         bool, typer.Option("-nh", "--no-halt", help="Go on after an unsuccessful store.")
     ] = False,
