@@ -21,11 +21,11 @@ import pytest
 REQUIRE_PEERS = os.environ.get("DICOMNET_REQUIRE_PEERS") == "1"
 
 
-def peer_missing(reason: str) -> None:
+def peer_missing(reason: str, hint: str = "install DCMTK: apt-get install -y dcmtk") -> None:
     """Skip (or fail under DICOMNET_REQUIRE_PEERS=1) because a peer is missing."""
     if REQUIRE_PEERS:
         pytest.fail(f"required peer missing: {reason}")
-    pytest.skip(f"peer missing: {reason} (install DCMTK: apt-get install -y dcmtk)")
+    pytest.skip(f"peer missing: {reason} ({hint})")
 
 
 def require_program(name: str) -> str:

@@ -27,6 +27,7 @@ ALLOWED: dict[str, set[str]] = {
     "acse": _BASE | {"pdu"},
     "association": _BASE | {"dataset", "pdu", "ul", "dimse", "acse"},
     "services": _BASE | {"dataset", "pdu", "ul", "dimse", "acse", "association"},
+    "samples": _BASE | {"dataset"},
     "transport": _BASE | {"dataset", "pdu", "ul", "dimse", "acse", "association", "services"},
 }
 # Only the transport touches the network (DESIGN.md §3.1).

@@ -266,6 +266,13 @@ class _Driver(asyncio.Protocol):
                 await self._event_waiter
             finally:
                 self._event_waiter = None
+        return self._pop_event()
+
+    def next_event_nowait(self) -> AssociationEvent | None:
+        """An event already queued, or ``None``: never waits."""
+        return self._pop_event() if self._events else None
+
+    def _pop_event(self) -> AssociationEvent:
         event = self._events.popleft()
         if self._read_paused and len(self._events) <= EVENT_QUEUE_HIGH // 2:
             self._read_paused = False
@@ -355,6 +362,11 @@ class AsyncAssociation:
             self._driver.next_event(), timeout, "waiting for an event"
         )
         return event
+
+    def next_event_nowait(self) -> AssociationEvent | None:
+        """An event that has already arrived, or ``None``; never waits (for polling between steps
+        of a long operation, e.g. to notice a C-CANCEL-RQ or an abort between sub-operations)."""
+        return self._driver.next_event_nowait()
 
     async def events(self) -> AsyncIterator[AssociationEvent]:
         """Every event until the association ends (the :class:`Closed` event is the last)."""

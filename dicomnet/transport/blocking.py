@@ -41,7 +41,7 @@ class BlockingAssociation:
         self._runner = runner
         self.aio = assoc
 
-    def _run(self, coro: Coroutine[Any, Any, T]) -> T:
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
         return self._runner.run(coro)
 
     @property
@@ -60,33 +60,33 @@ class BlockingAssociation:
 
     def send(self, message: DimseMessage, *, context_id: int, dataset: Any = None) -> None:
         """Send a DIMSE message (and its data set); returns once the transport took it."""
-        self._run(self.aio.send(message, context_id=context_id, dataset=dataset))
+        self.run(self.aio.send(message, context_id=context_id, dataset=dataset))
 
     def next_event(self, timeout: float | None = None) -> AssociationEvent | None:
         """The next event, waiting at most ``timeout`` s (default: the DIMSE timeout)."""
         if timeout is None:
-            return self._run(self.aio.next_event())
-        return self._run(self.aio.next_event(timeout))
+            return self.run(self.aio.next_event())
+        return self.run(self.aio.next_event(timeout))
 
     def receive_message(self) -> MessageReceived:
         """The next DIMSE message."""
-        return self._run(self.aio.receive_message())
+        return self.run(self.aio.receive_message())
 
     def echo(self) -> int:
         """C-ECHO (Verification SCU): the response's status."""
-        return self._run(_echo.echo(self.aio))
+        return self.run(_echo.echo(self.aio))
 
     def release(self) -> None:
         """A-RELEASE, then close."""
         try:
-            self._run(self.aio.release())
+            self.run(self.aio.release())
         finally:
             self.close()
 
     def abort(self) -> None:
         """A-ABORT, then close."""
         try:
-            self._run(self.aio.abort())
+            self.run(self.aio.abort())
         finally:
             self.close()
 
@@ -101,9 +101,9 @@ class BlockingAssociation:
         try:
             if not self.aio.is_closed:
                 if exc_type is None:
-                    self._run(self.aio.release())
+                    self.run(self.aio.release())
                 else:
-                    self._run(self.aio.abort())
+                    self.run(self.aio.abort())
         finally:
             self.close()
 

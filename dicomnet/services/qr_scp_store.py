@@ -1,0 +1,297 @@
+"""The C-STORE sub-operations of the Q/R SCP's C-MOVE and C-GET (PS3.4 C.4.2.2, C.4.3.2).
+
+:func:`perform_sub_operations` sends each instance over a :class:`SubOperationStore` (the
+sub-association to a C-MOVE destination, :class:`MoveStore`, or the C-GET requestor's own
+association), keeping the :class:`SubOperationCounts` of the responses (PS3.7 §9.3.3.2,
+§9.3.4.2). Each instance is a file (streamed from disk in its own transfer syntax when accepted,
+else re-encoded into an accepted uncompressed one, as
+:func:`~dicomnet.services.storage_scu.choose_context` decides) or a
+:class:`~dicomnet.dataset.Dataset`. :func:`final_status` gives the status of the final
+response. The handler itself is :class:`dicomnet.services.qr_scp.QRSCP`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Final, Protocol
+
+import attrs
+
+from dicomnet.acse import NegotiatedAssociation
+from dicomnet.association import MessageReceived
+from dicomnet.dataset import Dataset, WriteOptions, encode_dataset, read_file
+from dicomnet.dimse import CStoreRQ, CStoreRSP, DimseMessage, StatusCategory, category_of
+from dicomnet.errors import AssociationAborted, DicomNetError, RemoteProtocolError
+from dicomnet.services.storage_scu import NotDicomError, StoreFile, choose_context, inspect_file
+from dicomnet.uid import EXPLICIT_VR_LITTLE_ENDIAN, is_valid_uid
+
+__all__ = [
+    "CANCEL",
+    "SUB_OPERATIONS_FAILED",
+    "SUB_OPERATIONS_WARNING",
+    "Instance",
+    "MoveStore",
+    "RetrieveItem",
+    "SubAssociation",
+    "SubOperationCounts",
+    "SubOperationStore",
+    "dataset_bytes",
+    "failed_identifier",
+    "final_status",
+    "instance_of",
+    "perform_sub_operations",
+]
+
+log = logging.getLogger("dicomnet.services.qr_scp")
+
+#: Cancel: sub-operations terminated due to Cancel indication (PS3.4 Tables C.4-2, C.4-3).
+CANCEL: Final = 0xFE00
+#: Warning: sub-operations complete, one or more failures or warnings.
+SUB_OPERATIONS_WARNING: Final = 0xB000
+#: Refused: Out of Resources, unable to perform sub-operations.
+SUB_OPERATIONS_FAILED: Final = 0xA702
+
+_EVLE: Final = EXPLICIT_VR_LITTLE_ENDIAN.uid
+_FAILED_SOP_INSTANCE_UID_LIST: Final = 0x00080058
+
+#: What a retrieve yields: a DICOM file's path, or a Dataset carrying SOP Class/Instance UIDs
+#: (sent in an uncompressed transfer syntax the destination accepted).
+RetrieveItem = str | os.PathLike[str] | Dataset
+
+
+@attrs.define
+class SubOperationCounts:
+    """The sub-operation counters of C-MOVE/C-GET responses, and the failed instances' UIDs."""
+
+    remaining: int = 0
+    completed: int = 0
+    failed: int = 0
+    warning: int = 0
+    failed_uids: list[str] = attrs.Factory(list)
+
+    def fail(self, uid: str | None) -> None:
+        """Count one failed sub-operation (listed when its SOP Instance UID is known)."""
+        self.failed += 1
+        if uid:
+            self.failed_uids.append(uid)
+
+
+def final_status(counts: SubOperationCounts, cancelled: bool) -> int:
+    """The final C-MOVE/C-GET status: Cancel, all failed, some failed or warned, or Success."""
+    if cancelled:
+        return CANCEL
+    if counts.failed and not counts.completed and not counts.warning:
+        return SUB_OPERATIONS_FAILED
+    if counts.failed or counts.warning:
+        return SUB_OPERATIONS_WARNING
+    return 0x0000
+
+
+def dataset_bytes(ds: Dataset, transfer_syntax: str) -> list[Any]:
+    """``ds`` encoded in ``transfer_syntax``, as buffers to send."""
+    return list(encode_dataset(ds, WriteOptions(transfer_syntax=transfer_syntax)))
+
+
+def failed_identifier(uids: Sequence[str], transfer_syntax: str) -> list[Any]:
+    """The Identifier of a final response: Failed SOP Instance UID List (PS3.4 C.4.2.1.4.2)."""
+    ds = Dataset()
+    ds.set(_FAILED_SOP_INSTANCE_UID_LIST, list(uids), "UI")
+    return dataset_bytes(ds, transfer_syntax)
+
+
+@attrs.frozen
+class Instance:
+    """A sub-operation's instance: the file's head (or the UIDs of a Dataset) and the Dataset."""
+
+    file: StoreFile
+    dataset: Dataset | None = None
+
+
+def instance_of(item: RetrieveItem) -> Instance | str:
+    """The instance to send for ``item``, or why it cannot be sent."""
+    if isinstance(item, Dataset):
+        sop_class = item.get_value("SOPClassUID")
+        sop_instance = item.get_value("SOPInstanceUID")
+        if not (isinstance(sop_class, str) and is_valid_uid(sop_class)):
+            return "data set without a valid SOP Class UID"
+        if not (isinstance(sop_instance, str) and is_valid_uid(sop_instance)):
+            return "data set without a valid SOP Instance UID"
+        head = StoreFile(
+            path="",
+            sop_class_uid=sop_class,
+            sop_instance_uid=sop_instance,
+            transfer_syntax=_EVLE,
+            dataset_offset=0,
+            dataset_length=0,
+            encapsulated=False,
+            stream_as_is=False,  # always encoded for the chosen context
+        )
+        return Instance(head, item)
+    try:
+        return Instance(inspect_file(item))
+    except (NotDicomError, DicomNetError) as exc:
+        return f"{os.fspath(item)}: {exc}"
+    except OSError as exc:
+        return f"{os.fspath(item)}: {exc.strerror or exc}"
+
+
+class SubAssociation(Protocol):
+    """What a C-MOVE needs from the association it opens (``AsyncAssociation``)."""
+
+    @property
+    def negotiated(self) -> NegotiatedAssociation | None: ...
+
+    def next_message_id(self) -> int: ...
+
+    async def send(self, message: DimseMessage, *, context_id: int, dataset: Any = None) -> None:
+        """Send ``message``."""
+
+    async def receive_message(self) -> MessageReceived:
+        """The next DIMSE message."""
+        ...
+
+    async def release(self) -> None:
+        """A-RELEASE."""
+
+    async def abort(self) -> None:
+        """A-ABORT."""
+
+
+class SubOperationStore(Protocol):
+    """Where the C-STOREs go: sends a request, then reads the C-STORE-RSP to it."""
+
+    @property
+    def negotiated(self) -> NegotiatedAssociation | None: ...
+
+    def next_message_id(self) -> int: ...
+
+    async def send(self, message: DimseMessage, *, context_id: int, dataset: Any) -> None:
+        """Send ``message``."""
+
+    async def response(self, message_id: int) -> CStoreRSP:
+        """The C-STORE-RSP to ``message_id``."""
+        ...
+
+
+class MoveStore:
+    """C-STOREs over the sub-association to a move destination."""
+
+    def __init__(self, assoc: SubAssociation) -> None:
+        self.assoc = assoc
+        self.negotiated = assoc.negotiated
+
+    def next_message_id(self) -> int:
+        """A new message ID on the sub-association."""
+        return self.assoc.next_message_id()
+
+    async def send(self, message: DimseMessage, *, context_id: int, dataset: Any) -> None:
+        """Send ``message``."""
+        await self.assoc.send(message, context_id=context_id, dataset=dataset)
+
+    async def response(self, message_id: int) -> CStoreRSP:
+        """The next message, which must be the C-STORE-RSP to ``message_id``."""
+        received = await self.assoc.receive_message()
+        rsp = received.message
+        if not isinstance(rsp, CStoreRSP) or rsp.message_id_being_responded_to != message_id:
+            raise RemoteProtocolError(f"expected the C-STORE-RSP to {message_id}")
+        return rsp
+
+
+class _Lost(Exception):
+    """The association carrying the C-STOREs ended."""
+
+
+def _payload(instance: Instance, ts: str, convert: bool) -> list[Any] | str | None:
+    """The encoded data set, ``None`` to stream the file as is, or why it cannot be encoded."""
+    try:
+        if instance.dataset is not None:
+            return dataset_bytes(instance.dataset, ts)
+        if convert:
+            part = read_file(instance.file.path)
+            options = WriteOptions(transfer_syntax=ts)
+            return list(encode_dataset(part.dataset, options, skip_file_meta=True))
+    except (DicomNetError, ValueError, OSError) as exc:
+        return f"cannot encode: {exc}"
+    return None
+
+
+async def _store_one(
+    store: SubOperationStore, instance: Instance, originator: tuple[str, int] | None
+) -> int | None:
+    """One C-STORE sub-operation; its status, ``None`` when it could not be sent."""
+    f = instance.file
+    negotiated = store.negotiated
+    choice = choose_context(negotiated, f) if negotiated is not None else "not established"
+    if isinstance(choice, str):
+        log.warning("cannot send %s: %s", f.sop_instance_uid, choice)
+        return None
+    context_id, ts, convert = choice
+    payload = _payload(instance, ts, convert)
+    if isinstance(payload, str):
+        log.warning("%s: %s", f.sop_instance_uid, payload)
+        return None
+    message_id = store.next_message_id()
+    rq = CStoreRQ(
+        message_id=message_id,
+        affected_sop_class_uid=f.sop_class_uid,
+        affected_sop_instance_uid=f.sop_instance_uid,
+        move_originator_application_entity_title=originator[0] if originator else None,
+        move_originator_message_id=originator[1] if originator else None,
+    )
+    try:
+        if payload is not None:
+            await store.send(rq, context_id=context_id, dataset=payload)
+        else:
+            try:
+                fh = open(f.path, "rb")  # noqa: SIM115 - closed below, after the await
+            except OSError as exc:
+                log.warning("cannot read %s: %s", f.path, exc)
+                return None
+            with fh:
+                fh.seek(f.dataset_offset)
+                await store.send(rq, context_id=context_id, dataset=fh)
+        rsp = await store.response(message_id)
+    except (AssociationAborted, TimeoutError, RemoteProtocolError) as exc:
+        raise _Lost(str(exc) or type(exc).__name__) from exc
+    return rsp.status
+
+
+async def perform_sub_operations(
+    store: SubOperationStore,
+    instances: Sequence[Instance],
+    counts: SubOperationCounts,
+    *,
+    cancelled: Callable[[], bool],
+    pending: Callable[[], Awaitable[None]],
+    originator: tuple[str, int] | None = None,
+) -> str | None:
+    """C-STORE each instance, updating ``counts``; why the store association was lost, or None.
+
+    ``cancelled()`` is asked before each sub-operation (a C-CANCEL-RQ stops them);
+    ``pending()`` sends the Pending response after each one but the last. ``originator`` is the
+    C-MOVE's (AE title, message ID) for the C-STORE-RQs (PS3.7 §9.3.1.1). Once the association
+    is lost, every remaining sub-operation is counted failed.
+    """
+    lost: str | None = None
+    for index, instance in enumerate(instances):
+        if cancelled():
+            break
+        counts.remaining -= 1
+        status: int | None = None
+        if lost is None:
+            try:
+                status = await _store_one(store, instance, originator)
+            except _Lost as exc:
+                lost = str(exc)
+        category = None if status is None else category_of(status)
+        if category is StatusCategory.SUCCESS:
+            counts.completed += 1
+        elif category is StatusCategory.WARNING:
+            counts.warning += 1
+        else:
+            counts.fail(instance.file.sop_instance_uid)
+        if index < len(instances) - 1 and lost is None and not cancelled():
+            await pending()
+    return lost
