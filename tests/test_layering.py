@@ -28,6 +28,7 @@ ALLOWED: dict[str, set[str]] = {
     "association": _BASE | {"dataset", "pdu", "ul", "dimse", "acse"},
     "services": _BASE | {"dataset", "pdu", "ul", "dimse", "acse", "association"},
     "samples": _BASE | {"dataset"},
+    "archive": _BASE | {"dataset", "pdu", "dimse", "acse", "association", "services"},
     "transport": _BASE | {"dataset", "pdu", "ul", "dimse", "acse", "association", "services"},
 }
 # Only the transport touches the network (DESIGN.md §3.1).
