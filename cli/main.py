@@ -11,6 +11,7 @@ import dicomnet
 from dicomnet_cli.convert import CONVERT_COMMAND, convert
 from dicomnet_cli.dump import DUMP_COMMAND, dump
 from dicomnet_cli.echoscu import ECHOSCU_COMMAND, echoscu
+from dicomnet_cli.movescu import MOVESCU_COMMAND, movescu
 from dicomnet_cli.sample import SAMPLE_COMMAND, sample
 from dicomnet_cli.storescp import STORESCP_COMMAND, storescp
 from dicomnet_cli.storescu import STORESCU_COMMAND, storescu
@@ -60,6 +61,7 @@ app.command("convert", cls=CONVERT_COMMAND)(convert)
 app.command("echoscu", cls=ECHOSCU_COMMAND)(echoscu)
 app.command("storescu", cls=STORESCU_COMMAND)(storescu)
 app.command("storescp", cls=STORESCP_COMMAND)(storescp)
+app.command("movescu", cls=MOVESCU_COMMAND)(movescu)
 app.command("sample", cls=SAMPLE_COMMAND)(sample)
 
 

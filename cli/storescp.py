@@ -27,6 +27,7 @@ from typing import Annotated, Final
 import typer
 import typer.core
 
+from dicomnet.acse import AcceptorConfig
 from dicomnet.dataset import GroupLength, LengthEncoding, Padding, WriteOptions
 from dicomnet.services.storage_scp import StorageSCP, storage_acceptor_config
 from dicomnet.services.store import DirectorySink, OutputDirectoryError, StoreRequest, StoreResult
@@ -77,7 +78,7 @@ PREFERENCE_OPTIONS: Final = (
 )
 
 #: Output flags read from the normalised argv (canonical name, spellings, help, group).
-_FLAGS: Final = (
+OUTPUT_FLAGS: Final = (
     ("+B", "--bit-preserving", "write data exactly as received", "bit-preserving"),
     ("-B", "--normal", "allow format conversions (default)", "bit-preserving"),
     ("+F", "--write-file", "write file format (default)", "format"),
@@ -123,7 +124,7 @@ STORESCP_OPTIONS: Final = OptionTable(
         Option(("--ignore",)),
         Option(("--bind",), nargs=1),
         *(Option((short, long), group="preference") for short, long, _ in PREFERENCE_OPTIONS),
-        *(Option((short, long), group=group) for short, long, _, group in _FLAGS),
+        *(Option((short, long), group=group) for short, long, _, group in OUTPUT_FLAGS),
         Option(("+p", "--padding-create"), nargs=2, group="padding"),
         Option(("+cl", "--compression-level"), nargs=1),
     ),
@@ -135,7 +136,7 @@ STORESCP_OPTIONS: Final = OptionTable(
 
 _FLAG_NAMES: Final = frozenset(
     [long for _short, long, _help in PREFERENCE_OPTIONS]
-    + [long for _short, long, _help, _group in _FLAGS]
+    + [long for _short, long, _help, _group in OUTPUT_FLAGS]
 )
 
 
@@ -227,6 +228,7 @@ async def run_storescp(
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(sig, stop.set)
             installed.append(sig)
+    _warm_up(config)
     try:
         server = await aio.serve(scp, config, host, port, timeouts=timeouts)
         log.info("listening on port %d", server.port)
@@ -238,6 +240,65 @@ async def run_storescp(
     finally:
         for sig in installed:
             loop.remove_signal_handler(sig)
+
+
+def _warm_up(config: AcceptorConfig) -> None:
+    """Run one association in memory (negotiation, C-ECHO, release) before listening.
+
+    The PDU codec compiles its layouts and the negotiation builds its tables on first use (tens
+    of milliseconds); paid here, they are not paid inside the first peer's association. Never
+    raises: a failed warm-up only leaves that cost where it was.
+    """
+    try:
+        _warm_up_association(config)
+    except Exception:
+        log.debug("warm-up association failed", exc_info=True)
+
+
+def _warm_up_association(config: AcceptorConfig) -> None:
+    from dicomnet.acse import ProposedContext, RequestorConfig
+    from dicomnet.association import Association
+    from dicomnet.dimse import CEchoRQ
+    from dicomnet.services.echo import echo_response
+
+    now = 0.0
+    syntaxes = [ts for context in config.supported_contexts[:1] for ts in context.transfer_syntaxes]
+    contexts = [ProposedContext(c.abstract_syntax, syntaxes) for c in config.supported_contexts[:2]]
+    requestor = Association.requestor(
+        RequestorConfig(
+            calling_ae_title="WARMUP",
+            called_ae_title=config.ae_titles[0] if config.ae_titles else "ANY-SCP",
+            presentation_contexts=contexts,
+        ),
+        now=now,
+    )
+    acceptor = Association.acceptor(config, peer_address=("127.0.0.1", 0), now=now)
+    requestor.transport_connected(now)
+
+    def pump() -> None:
+        for _round in range(8):
+            moved = False
+            for source, target in ((requestor, acceptor), (acceptor, requestor)):
+                for chunk in source.data_to_send(now):
+                    target.receive_data(bytes(chunk), now)
+                    moved = True
+            for assoc in (requestor, acceptor):
+                while assoc.next_event() is not None:
+                    pass
+            if not moved:
+                return
+
+    pump()
+    negotiated = acceptor.negotiated
+    if negotiated is not None and negotiated.accepted:
+        context_id = next(iter(negotiated.accepted))
+        rq = CEchoRQ(message_id=1)
+        requestor.send_message(rq, context_id=context_id, now=now)
+        pump()
+        acceptor.send_message(echo_response(rq), context_id=context_id, now=now)
+        pump()
+    requestor.release(now)
+    pump()
 
 
 #: Modules the first C-STORE would import (the UID check reads the data set's head): loaded
@@ -326,6 +387,7 @@ def storescp(
             else write_options(argv, padding_create, compression_level),
             ignore=ignore,
             uid_padding_fix=argv.has("--uid-padding"),
+            unnamed_temp_files=True,
         )
     except OutputDirectoryError as exc:
         fail(COMMAND, str(exc), EXIT_BAD_OUTPUT_DIRECTORY)
@@ -355,6 +417,8 @@ def storescp(
         fail(COMMAND, f"cannot listen on port {port}: {exc.strerror or exc}", EXIT_NETWORK_INIT)
     except ValueError as exc:
         fail(COMMAND, str(exc), 1)
+    finally:
+        sink.close()
 
 
 app = typer.Typer(

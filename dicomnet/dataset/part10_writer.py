@@ -14,6 +14,8 @@ Everything is encoded in memory first, so an encoding error never leaves a parti
 from __future__ import annotations
 
 import os
+import re
+import struct
 from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any, Final
@@ -72,6 +74,18 @@ _META_FIELDS: Final = (
 _SOP_CLASS_UID: Final = 0x00080016
 _SOP_INSTANCE_UID: Final = 0x00080018
 _META_GROUP_END: Final = 0x00030000
+
+_META_TEMPLATES: dict[tuple[str, str, str | None], tuple[bytes, bytes] | None] = {}
+"""(SOP Class UID, transfer syntax UID, source AE title) -> the encoded meta around (0002,0003)."""
+_META_TEMPLATES_MAX: Final = 256
+_PLAIN_UID: Final = re.compile(r"[0-9.]{1,64}")
+_GROUP_LENGTH: Final = struct.Struct("<4s2sHI")
+_INSTANCE_UID_HEADER: Final = struct.Struct("<4s2sH")
+_META_HEAD: Final = bytes(PREAMBLE_LENGTH) + MAGIC
+_META_START: Final = PREAMBLE_LENGTH + len(MAGIC) + _GROUP_LENGTH.size
+_LONG_LENGTH_VRS: Final = frozenset(
+    (b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN", b"UR", b"UT", b"UV")
+)
 
 
 def _text_value(ds: Dataset, tag: int) -> str | None:
@@ -163,8 +177,83 @@ def encode_file_meta(
 ) -> bytes:
     """Preamble, "DICM" and a new File Meta Information, for writing a data set's bytes after.
 
-    For storing a received data set without decoding it (PS3.10 §7.1, PS3.4 Annex B).
+    For storing a received data set without decoding it (PS3.10 §7.1, PS3.4 Annex B). A Storage
+    SCP calls this once per object: the encoding is cached per SOP class, transfer syntax and AE
+    title, and only the SOP Instance UID and the group length are spliced in (same bytes).
     """
+    if preamble is None and _PLAIN_UID.fullmatch(sop_instance_uid):
+        ts_uid = (
+            transfer_syntax.uid if isinstance(transfer_syntax, TransferSyntax) else transfer_syntax
+        )
+        key = (sop_class_uid, ts_uid, source_ae_title)
+        try:
+            template = _META_TEMPLATES[key]
+        except KeyError:
+            template = _meta_template(sop_class_uid, ts_uid, source_ae_title)
+            if len(_META_TEMPLATES) >= _META_TEMPLATES_MAX:
+                _META_TEMPLATES.clear()
+            _META_TEMPLATES[key] = template
+        if template is not None:
+            before, after = template
+            value = sop_instance_uid.encode("ascii")
+            if len(value) & 1:
+                value += b"\x00"
+            length = len(before) + _INSTANCE_UID_HEADER.size + len(value) + len(after)
+            return b"".join(
+                (
+                    _META_HEAD,
+                    _GROUP_LENGTH.pack(b"\x02\x00\x00\x00", b"UL", 4, length),
+                    before,
+                    _INSTANCE_UID_HEADER.pack(b"\x02\x00\x03\x00", b"UI", len(value)),
+                    value,
+                    after,
+                )
+            )
+    return _encode_file_meta(
+        sop_class_uid, sop_instance_uid, transfer_syntax, source_ae_title, preamble
+    )
+
+
+def _meta_template(
+    sop_class_uid: str, ts_uid: str, source_ae_title: str | None
+) -> tuple[bytes, bytes] | None:
+    """The meta encoded around a placeholder (0002,0003), or ``None`` if it cannot be spliced."""
+    try:
+        encoded = _encode_file_meta(sop_class_uid, "1", ts_uid, source_ae_title, None)
+    except DatasetEncodeError:
+        return None
+    offset = _META_START
+    while offset + 8 <= len(encoded):
+        tag, vr = encoded[offset : offset + 4], encoded[offset + 4 : offset + 6]
+        if vr in _LONG_LENGTH_VRS:
+            if offset + 12 > len(encoded):
+                return None
+            end = offset + 12 + int.from_bytes(encoded[offset + 8 : offset + 12], "little")
+        else:
+            end = offset + 8 + int.from_bytes(encoded[offset + 6 : offset + 8], "little")
+        if tag == b"\x02\x00\x03\x00":
+            if vr != b"UI" or encoded[offset + 6 : end] != b"\x02\x001\x00":
+                return None
+            before, after = encoded[_META_START:offset], encoded[end:]
+            # The group length written must be what the splice computes.
+            if (
+                encoded[_META_START - 4 : _META_START]
+                != (len(before) + 10 + len(after)).to_bytes(4, "little")
+                or encoded[: _META_START - 4] != _META_HEAD + b"\x02\x00\x00\x00UL\x04\x00"
+            ):
+                return None
+            return before, after
+        offset = end
+    return None
+
+
+def _encode_file_meta(
+    sop_class_uid: str,
+    sop_instance_uid: str,
+    transfer_syntax: TransferSyntax | str,
+    source_ae_title: str | None,
+    preamble: bytes | None,
+) -> bytes:
     meta = Dataset()
     meta[0x00020002] = DataElement(0x00020002, "UI", sop_class_uid)
     meta[0x00020003] = DataElement(0x00020003, "UI", sop_instance_uid)

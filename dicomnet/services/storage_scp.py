@@ -240,6 +240,8 @@ class StorageSCP:
     """A Storage SCP handler: ``await StorageSCP(sink)(assoc)`` serves one association.
 
     ``on_stored(request, result)`` is called after each C-STORE-RSP is sent (progress, logs).
+    A sink with a ``prepare()`` method has it called after each response, before the next
+    request arrives (:class:`~dicomnet.services.store.DirectorySink` makes its next file then).
     ``stored``/``failed`` count the C-STOREs answered with success/warning and with a failure.
     """
 
@@ -248,6 +250,7 @@ class StorageSCP:
         self.on_stored = on_stored
         self.stored = 0
         self.failed = 0
+        self._prepare: Callable[[], None] | None = getattr(sink, "prepare", None)
 
     async def __call__(self, assoc: StoreChannel) -> None:
         """Serve ``assoc`` until it ends (released, aborted or closed)."""
@@ -372,5 +375,11 @@ class StorageSCP:
         else:
             self.failed += 1
         await assoc.send(pending.request.response(result), context_id=pending.context_id)
+        if self._prepare is not None:
+            # The response is on its way: get the sink ready for the next object meanwhile.
+            try:
+                self._prepare()
+            except Exception:
+                log.exception("the storage sink failed to prepare")
         if self.on_stored is not None:
             self.on_stored(pending.request, result)

@@ -5,7 +5,8 @@ A C-STORE SCP calls ``sink.open(StoreRequest(...))`` when the C-STORE-RQ arrives
 the last one, whose :class:`StoreResult` gives the C-STORE-RSP status; ``writer.abort()`` when the
 association dies first. Sinks take plain values and never see sockets.
 
-:class:`DirectorySink` writes files atomically (temporary file in the root, then ``os.replace``),
+:class:`DirectorySink` writes files atomically (temporary file in the root, then ``os.replace``;
+with ``unnamed_temp_files`` an unnamed Linux ``O_TMPFILE`` inode linked under its final name),
 streaming the received bytes to disk behind a File Meta Information built from the request (PS3.10
 §7.1), and checking the SOP Class/Instance UIDs from a bounded head of the data set only
 (:mod:`dicomnet.services.store_check`). Only when an output conversion is asked is the data set
@@ -310,6 +311,49 @@ def _write_all(fd: int, data: memoryview | bytes) -> None:
         view = view[written:]
 
 
+_O_TMPFILE: Final = getattr(os, "O_TMPFILE", 0)
+_ANCHOR: list[int] = []
+
+
+def _link_fd(fd: int, target: str) -> None:
+    """Give the unnamed file ``fd`` the name ``target`` (``linkat`` through ``/proc/self/fd``).
+
+    ``os.link`` only calls ``linkat`` with ``AT_SYMLINK_FOLLOW`` when a directory fd is given;
+    the source path is absolute, so the one given (of ``/``) is not used.
+    """
+    if not _ANCHOR:
+        _ANCHOR.append(os.open("/", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC))
+    os.link(f"/proc/self/fd/{fd}", target, src_dir_fd=_ANCHOR[0], follow_symlinks=True)
+
+
+def _unnamed_temp_files_work(root: str) -> bool:
+    """Whether ``root`` takes ``O_TMPFILE`` files and they can be linked (probed once)."""
+    if not _O_TMPFILE:
+        return False
+    try:
+        fd = os.open(root, _O_TMPFILE | os.O_WRONLY | os.O_CLOEXEC, 0o600)
+    except OSError:
+        return False
+    try:
+        probe = os.path.join(root, f"{TEMP_PREFIX}probe-{os.getpid()}-{os.urandom(6).hex()}")
+        _link_fd(fd, probe)
+        os.unlink(probe)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    return True
+
+
+def _writev_all(fd: int, first: bytes, second: memoryview | bytes) -> None:
+    written = os.writev(fd, (first, second))
+    if written < len(first):
+        _write_all(fd, memoryview(first)[written:])
+        _write_all(fd, second)
+    elif written < len(first) + len(second):
+        _write_all(fd, memoryview(second)[written - len(first) :])
+
+
 def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
@@ -332,6 +376,12 @@ class DirectorySink:
     - ``on_overwrite``: called with the path before an existing file is replaced (a warning is
       logged in any case).
     - ``head_limit``: bytes of the data set kept for the UID check.
+    - ``unnamed_temp_files``: where Linux supports it (``O_TMPFILE``, probed once), stream each
+      data set into an unnamed file in ``root`` and link it under its final name at commit: one
+      directory operation per object instead of two (create, rename), and nothing to clean up
+      after a crash. Elsewhere, and when a conversion is asked, a named temporary file is used.
+      :meth:`prepare` then makes the next one ahead of time (a Storage SCP calls it after each
+      response, while the peer sends the next object); :meth:`close` drops it.
     """
 
     def __init__(
@@ -346,6 +396,7 @@ class DirectorySink:
         uid_padding_fix: bool = False,
         on_overwrite: Callable[[Path], None] | None = None,
         head_limit: int = DEFAULT_HEAD_LIMIT,
+        unnamed_temp_files: bool = True,
     ) -> None:
         if naming != "dcmtk" and not callable(naming):
             raise ValueError(f"unknown naming {naming!r} (use 'dcmtk' or a function)")
@@ -372,6 +423,44 @@ class DirectorySink:
         self.on_overwrite = on_overwrite
         self.head_limit = head_limit
         self._file_mode = 0o666 & ~_umask()
+        self.unnamed_temp_files = (
+            unnamed_temp_files and not ignore and _unnamed_temp_files_work(real)
+        )
+        self._spares: list[int] = []  # unnamed files made ahead by prepare() (list.pop is atomic)
+
+    def _unnamed_file(self) -> int:
+        """A new unnamed file in the root, already with the final file mode (it has no name)."""
+        fd = os.open(self.root, _O_TMPFILE | os.O_WRONLY | os.O_CLOEXEC, 0o600)
+        try:
+            os.fchmod(fd, self._file_mode)
+        except OSError:
+            os.close(fd)
+            raise
+        return fd
+
+    def _take_unnamed_file(self) -> int:
+        try:
+            return self._spares.pop()
+        except IndexError:
+            return self._unnamed_file()
+
+    def prepare(self) -> None:
+        """Make the next object's unnamed file now, off the critical path (see the class doc).
+
+        Does nothing without ``unnamed_temp_files``, or when one is ready; errors are left to
+        :meth:`open`.
+        """
+        if self.unnamed_temp_files and not self._spares:
+            try:
+                self._spares.append(self._unnamed_file())
+            except OSError as exc:
+                logger.debug("cannot prepare a file in %s: %s", self.root, exc)
+
+    def close(self) -> None:
+        """Drop the file made ahead by :meth:`prepare`, if any (it has no name: nothing remains)."""
+        while self._spares:
+            with contextlib.suppress(IndexError, OSError):
+                os.close(self._spares.pop())
 
     def file_name(self, request: StoreRequest) -> str:
         """The file name for ``request``; raises :class:`UnsafeFileNameError` when unsafe."""
@@ -424,14 +513,21 @@ class _FileWriter:
         self._error: OSError | None = None
         self._closed = False
         self._converted: str | None = None
-        fd, self._temp = tempfile.mkstemp(dir=sink.root, prefix=TEMP_PREFIX, suffix=".part")
-        self._fd = fd
+        self._temp: str | None = None
+        if convert is None and sink.unnamed_temp_files:
+            self._fd = sink._take_unnamed_file()
+        else:
+            self._fd, self._temp = tempfile.mkstemp(
+                dir=sink.root, prefix=TEMP_PREFIX, suffix=".part"
+            )
+        # Written with the first fragment (one system call for both).
+        self._meta_bytes = b""
         if convert is None and sink.write_file_format:
             try:
-                _write_all(fd, self._meta(ts))
-            except (OSError, DatasetEncodeError) as exc:
+                self._meta_bytes = self._meta(ts)
+            except DatasetEncodeError as exc:
                 self._drop()
-                raise OSError(getattr(exc, "errno", None), str(exc)) from exc
+                raise OSError(None, str(exc)) from exc
 
     def _meta(self, ts: TransferSyntax) -> bytes:
         request = self._request
@@ -449,9 +545,14 @@ class _FileWriter:
         if self._head is not None:
             self._head.feed(data)
         try:
-            _write_all(self._fd, data)
+            meta = self._meta_bytes
+            if meta:
+                self._meta_bytes = b""
+                _writev_all(self._fd, meta, data)
+            else:
+                _write_all(self._fd, data)
         except OSError as exc:
-            logger.error("write to %s failed: %s", self._temp, exc)
+            logger.error("write to %s failed: %s", self._temp or self._final + " (unnamed)", exc)
             self._error = exc
             self._drop()
 
@@ -500,6 +601,14 @@ class _FileWriter:
                 )
                 if not check.ok:
                     return self._refuse(check.status, check.error_comment)
+                if self._meta_bytes:  # an empty data set: no write came
+                    _write_all(self._fd, self._meta_bytes)
+                    self._meta_bytes = b""
+                if self._temp is None:
+                    self._link_unnamed()
+                    os.close(self._fd)
+                    self._closed = True
+                    return StoreResult(SUCCESS, None, Path(self._final))
                 source = self._temp
             else:
                 result = self._convert_spool()
@@ -517,13 +626,39 @@ class _FileWriter:
             return StoreResult(OUT_OF_RESOURCES, f"cannot write: {exc.strerror or exc}")
         return StoreResult(SUCCESS, None, Path(self._final))
 
+    def _link_unnamed(self) -> None:
+        """Name the unnamed file: link it under the final name (replacing one already there)."""
+        try:
+            _link_fd(self._fd, self._final)
+            return
+        except FileExistsError:
+            pass
+        self._overwriting()
+        for _attempt in range(100):
+            temp = os.path.join(self._sink.root, f"{TEMP_PREFIX}{os.urandom(6).hex()}.part")
+            try:
+                _link_fd(self._fd, temp)
+            except FileExistsError:  # pragma: no cover - 48 random bits taken
+                continue
+            try:
+                os.replace(temp, self._final)
+            except OSError:
+                with contextlib.suppress(OSError):
+                    os.unlink(temp)
+                raise
+            return
+        raise FileExistsError(f"no free temporary name in {self._sink.root}")  # pragma: no cover
+
+    def _overwriting(self) -> None:
+        logger.warning("overwriting existing file %s", self._final)
+        if self._sink.on_overwrite is not None:
+            self._sink.on_overwrite(Path(self._final))
+
     def _replace(self, source: str) -> None:
         if os.path.lexists(self._final):
-            logger.warning("overwriting existing file %s", self._final)
-            if self._sink.on_overwrite is not None:
-                self._sink.on_overwrite(Path(self._final))
+            self._overwriting()
         os.replace(source, self._final)
-        if source != self._temp:
+        if source != self._temp and self._temp is not None:
             self._converted = None
             try:
                 os.unlink(self._temp)

@@ -6,11 +6,14 @@ Instance UID of the C-STORE-RQ, and 0xC000 ("Cannot understand") when it cannot 
 elements sit near the start of any data set, so :class:`DatasetHead` keeps only the first bytes
 (:data:`DEFAULT_HEAD_LIMIT`, 64 KiB) as the fragments stream by (a deflated data set, PS3.5 §A.5,
 is inflated incrementally up to the same bound) and reads them with the codec, stopping after
-(0008,0018). Nothing else of the data set is kept or parsed.
+(0008,0018). Nothing else of the data set is kept or parsed. The common case (plain elements of
+defined length before the UIDs, and the UIDs matching) is settled by a ``struct`` scan of the
+element headers; anything else, and every refusal, goes through the codec.
 """
 
 from __future__ import annotations
 
+import struct
 import zlib
 from typing import Final
 
@@ -44,6 +47,82 @@ DEFAULT_HEAD_LIMIT: Final = 64 * 1024
 _SOP_CLASS_UID: Final = 0x00080016
 _SOP_INSTANCE_UID: Final = 0x00080018
 _HEAD_OPTIONS: Final = ReadOptions(stop_before=_SOP_INSTANCE_UID + 1, max_depth=8)
+
+_EXPLICIT_HEADER: Final = {True: struct.Struct("<HH2sH"), False: struct.Struct(">HH2sH")}
+_IMPLICIT_HEADER: Final = {True: struct.Struct("<HHL"), False: struct.Struct(">HHL")}
+_UL: Final = {True: struct.Struct("<L"), False: struct.Struct(">L")}
+#: Explicit VRs the scan steps over (PS3.5 Table 7.1-1, 7.1-2); SQ and UN go to the codec.
+_SHORT_VRS: Final = frozenset(
+    (b"AE", b"AS", b"AT", b"CS", b"DA", b"DS", b"DT", b"FD", b"FL", b"IS", b"LO", b"LT", b"PN",
+     b"SH", b"SL", b"SS", b"ST", b"TM", b"UI", b"UL", b"US")
+)  # fmt: skip
+_LONG_VRS: Final = frozenset(
+    (b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SV", b"UC", b"UR", b"UT", b"UV")
+)
+_LANGUAGE_CODE_SEQUENCE: Final = 0x00080006
+
+
+def _scan_uids(
+    head: bytearray, implicit_vr: bool, little_endian: bool
+) -> tuple[bytes, bytes] | None:
+    """The raw SOP Class/Instance UID values, found by stepping over element headers.
+
+    ``None`` whenever the codec might see it differently: a sequence, UN, an undefined length,
+    an item tag, a header or value cut by the end of the head, a UID not encoded as UI.
+    In implicit VR only group 0008 is stepped over (its only sequence, (0008,0006), excluded).
+    """
+    end = len(head)
+    pos = 0
+    found: dict[int, bytes] = {}
+    if implicit_vr:
+        unpack = _IMPLICIT_HEADER[little_endian].unpack_from
+        while pos + 8 <= end:
+            group, elem, length = unpack(head, pos)
+            tag = (group << 16) | elem
+            if group == 0xFFFE:
+                return None
+            if tag > _SOP_INSTANCE_UID:
+                break
+            if group != 0x0008 or tag == _LANGUAGE_CODE_SEQUENCE:
+                return None
+            value_end = pos + 8 + length
+            if value_end > end:
+                return None
+            if tag in (_SOP_CLASS_UID, _SOP_INSTANCE_UID) and tag not in found:
+                found[tag] = bytes(head[pos + 8 : value_end])
+            pos = value_end
+    else:
+        unpack = _EXPLICIT_HEADER[little_endian].unpack_from
+        unpack_ul = _UL[little_endian].unpack_from
+        while pos + 8 <= end:
+            group, elem, vr, length = unpack(head, pos)
+            tag = (group << 16) | elem
+            if group == 0xFFFE:
+                return None
+            if tag > _SOP_INSTANCE_UID:
+                break
+            if vr in _SHORT_VRS:
+                value_pos = pos + 8
+            elif vr in _LONG_VRS and pos + 12 <= end:
+                length = unpack_ul(head, pos + 8)[0]
+                value_pos = pos + 12
+            else:
+                return None
+            value_end = value_pos + length
+            if value_end > end:
+                return None
+            if tag in (_SOP_CLASS_UID, _SOP_INSTANCE_UID) and tag not in found:
+                if vr != b"UI":
+                    return None
+                found[tag] = bytes(head[value_pos:value_end])
+            pos = value_end
+    if pos + 8 > end and pos != end:
+        return None  # a cut header: the codec decides
+    sop_class = found.get(_SOP_CLASS_UID)
+    sop_instance = found.get(_SOP_INSTANCE_UID)
+    if sop_class is None or sop_instance is None:
+        return None
+    return sop_class, sop_instance
 
 
 @attrs.frozen
@@ -110,6 +189,27 @@ def check_uids(
     return UIDCheck(SUCCESS)
 
 
+_MATCH: Final = UIDCheck(SUCCESS)
+
+
+def _matches(
+    scanned: tuple[bytes, bytes], sop_class_uid: str, sop_instance_uid: str, strip_spaces: bool
+) -> bool:
+    """Whether the scanned UIDs are the request's, compared as :func:`check_uids` does."""
+    found_class = str(scanned[0], "latin-1").rstrip("\x00")
+    found_instance = str(scanned[1], "latin-1").rstrip("\x00")
+    want_class = sop_class_uid.rstrip("\x00")
+    want_instance = sop_instance_uid.rstrip("\x00")
+    if strip_spaces:
+        found_class, found_instance = found_class.rstrip(" "), found_instance.rstrip(" ")
+        want_class, want_instance = want_class.rstrip(" "), want_instance.rstrip(" ")
+    return (
+        bool(found_class and found_instance)
+        and found_class == want_class
+        and found_instance == want_instance
+    )
+
+
 class DatasetHead:
     """The first ``limit`` bytes of a data set arriving in fragments, inflated if deflated."""
 
@@ -160,6 +260,11 @@ class DatasetHead:
         if self._broken is not None:
             return UIDCheck(CANNOT_UNDERSTAND, self._broken)
         ts = self._ts
+        scanned = _scan_uids(self._buffer, ts.implicit_vr, ts.little_endian)
+        if scanned is not None and _matches(
+            scanned, sop_class_uid, sop_instance_uid, uid_padding_fix
+        ):
+            return _MATCH
         end: int | None = None
         for _attempt in range(2):
             try:

@@ -11,8 +11,14 @@ from typing import Any
 import pydicom
 import pytest
 
-from dicomnet.acse import ProposedContext, RequestorConfig
-from dicomnet.dimse import CEchoRQ, CStoreRQ, CStoreRSP
+from dicomnet.acse import (
+    AcceptedContext,
+    NegotiatedAssociation,
+    ProposedContext,
+    RequestorConfig,
+)
+from dicomnet.association import Aborted, Closed, DatasetFragment, MessageReceived
+from dicomnet.dimse import CEchoRQ, CEchoRSP, CStoreRQ, CStoreRSP
 from dicomnet.services.echo import VERIFICATION_SOP_CLASS
 from dicomnet.services.storage_scp import (
     SOP_CLASS_NOT_SUPPORTED,
@@ -257,3 +263,106 @@ def test_acceptor_prefers_our_order() -> None:
             return context.transfer_syntax
 
     assert _run(lambda: _with_server(StorageSCP(sink), body, "+xe")) == EXPLICIT_LE
+
+
+class _Scripted:
+    """A channel replaying events and recording what the handler sends (no network)."""
+
+    def __init__(self, events: list[Any]) -> None:
+        self._events = events
+        self.sent: list[Any] = []
+        self.negotiated = NegotiatedAssociation(
+            local_is_requestor=False,
+            calling_ae_title="SCU",
+            called_ae_title="STORESCP",
+            accepted={
+                1: AcceptedContext(context_id=1, abstract_syntax=CT, transfer_syntax=EXPLICIT_LE)
+            },
+        )
+        self.peer_address = ("127.0.0.1", 4242)
+
+    async def send(self, message: Any, *, context_id: int, dataset: Any = None) -> None:
+        self.sent.append((message, context_id))
+
+    async def events(self) -> Any:
+        for event in self._events:
+            yield event
+
+
+class _RecordingSink:
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+        self.requests: list[StoreRequest] = []
+
+    def open(self, request: StoreRequest) -> StoreWriter:
+        self.requests.append(request)
+        sink = self
+
+        class Writer:
+            def write(self, data: memoryview) -> None:
+                sink.calls.append(f"write {bytes(data)!r}")
+
+            def commit(self) -> StoreResult:
+                sink.calls.append("commit")
+                return StoreResult(0)
+
+            def abort(self) -> None:
+                sink.calls.append("abort")
+
+        return Writer()
+
+
+@pytest.mark.parametrize("end", ["aborted", "closed", "stream_ends"])
+def test_association_ending_mid_data_set_aborts_the_writer(end: str) -> None:
+    tail: list[Any] = {
+        "aborted": [Aborted(0, 0, by_peer=True), Closed()],
+        "closed": [Closed()],
+        "stream_ends": [],
+    }[end]
+    channel = _Scripted(
+        [
+            MessageReceived(1, _rq("1.2.3"), True),
+            DatasetFragment(1, memoryview(b"ab"), False),
+            *tail,
+        ]
+    )
+    sink = _RecordingSink()
+    asyncio.run(StorageSCP(sink)(channel))
+    assert sink.calls == ["write b'ab'", "abort"]
+    assert channel.sent == []
+    request = sink.requests[0]
+    assert request.transfer_syntax_uid == EXPLICIT_LE
+    assert request.calling_ae_title == "SCU"
+    assert request.peer_address == ("127.0.0.1", 4242)
+
+
+def test_scripted_echo_store_and_a_store_without_data_set() -> None:
+    no_data = CStoreRQ(
+        message_id=3,
+        affected_sop_class_uid=CT,
+        affected_sop_instance_uid="1.2.5",
+        has_dataset=False,
+    )
+    channel = _Scripted(
+        [
+            MessageReceived(1, CEchoRQ(message_id=1), False),
+            MessageReceived(1, _rq("1.2.4", mid=2), True),
+            DatasetFragment(1, memoryview(b"x"), False),
+            DatasetFragment(1, memoryview(b"y"), True),
+            MessageReceived(1, no_data, False),
+        ]
+    )
+    sink = _RecordingSink()
+    stored: list[int] = []
+    scp = StorageSCP(sink, on_stored=lambda rq, result: stored.append(result.status))
+    asyncio.run(scp(channel))
+    assert sink.calls == ["write b'x'", "write b'y'", "commit"]
+    echo, store, refused = (message for message, _cid in channel.sent)
+    assert isinstance(echo, CEchoRSP)
+    assert echo.status == 0
+    assert isinstance(store, CStoreRSP)
+    assert (store.message_id_being_responded_to, store.status) == (2, 0)
+    assert isinstance(refused, CStoreRSP)
+    assert (refused.message_id_being_responded_to, refused.status) == (3, 0xC000)
+    assert stored == [0, 0xC000]
+    assert (scp.stored, scp.failed) == (1, 1)

@@ -114,7 +114,7 @@ def test_compressed_is_stored_as_received_even_when_conversion_is_asked(tmp_path
 
 
 def test_abort_mid_object_leaves_nothing(tmp_path: Path) -> None:
-    sink = DirectorySink(tmp_path)
+    sink = DirectorySink(tmp_path, unnamed_temp_files=False)  # a named temporary file, visible
     writer = sink.open(request())
     writer.write(memoryview(encoded(dataset()))[:20])
     assert any(name.startswith(store.TEMP_PREFIX) for name in _files(tmp_path))
@@ -243,12 +243,31 @@ def test_disk_full_is_a700_and_no_file_remains(
 def test_temp_file_cannot_be_created_is_a700(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sink = DirectorySink(tmp_path)
+    sink = DirectorySink(tmp_path, unnamed_temp_files=False)
 
     def refuse(*args: object, **kwargs: object) -> tuple[int, str]:
         raise PermissionError(errno.EACCES, "Permission denied")
 
     monkeypatch.setattr(store.tempfile, "mkstemp", refuse)
+    result = feed(sink.open(request()), encoded(dataset()))
+    assert result.status == 0xA700
+    assert _files(tmp_path) == []
+
+
+def test_unnamed_temp_file_cannot_be_created_is_a700(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sink = DirectorySink(tmp_path)
+    if not sink.unnamed_temp_files:
+        pytest.skip("this file system has no O_TMPFILE; the named path is tested above")
+    real_open = store.os.open
+
+    def refuse(path: object, flags: int, *args: object, **kwargs: object) -> int:
+        if flags & store._O_TMPFILE == store._O_TMPFILE:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_open(path, flags, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store.os, "open", refuse)
     result = feed(sink.open(request()), encoded(dataset()))
     assert result.status == 0xA700
     assert _files(tmp_path) == []
