@@ -11,6 +11,8 @@ import dicomnet
 from dicomnet_cli.convert import CONVERT_COMMAND, convert
 from dicomnet_cli.dump import DUMP_COMMAND, dump
 from dicomnet_cli.echoscu import ECHOSCU_COMMAND, echoscu
+from dicomnet_cli.findscu import FINDSCU_COMMAND, findscu
+from dicomnet_cli.getscu import GETSCU_COMMAND, getscu
 from dicomnet_cli.movescu import MOVESCU_COMMAND, movescu
 from dicomnet_cli.sample import SAMPLE_COMMAND, sample
 from dicomnet_cli.storescp import STORESCP_COMMAND, storescp
@@ -61,6 +63,8 @@ app.command("convert", cls=CONVERT_COMMAND)(convert)
 app.command("echoscu", cls=ECHOSCU_COMMAND)(echoscu)
 app.command("storescu", cls=STORESCU_COMMAND)(storescu)
 app.command("storescp", cls=STORESCP_COMMAND)(storescp)
+app.command("findscu", cls=FINDSCU_COMMAND)(findscu)
+app.command("getscu", cls=GETSCU_COMMAND)(getscu)
 app.command("movescu", cls=MOVESCU_COMMAND)(movescu)
 app.command("sample", cls=SAMPLE_COMMAND)(sample)
 
