@@ -1,12 +1,12 @@
 # dicomnet: two commands do all the set-up on a fresh machine.
-#   make demo   run the main job on a bundled sample (comes with the archive issue)
+#   make demo   generate a sample study, serve it with dicomnet qrscp, retrieve it with movescu
 #   make test   create .venv if missing, install dicomnet with its dev extra, run the tests
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint check venv clean
+.PHONY: test lint check venv clean demo
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,6 +15,9 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 venv: $(STAMP)
+
+demo: $(STAMP)
+	$(PY) scripts/demo.py
 
 test: $(STAMP)
 	$(PY) -m pytest -n 2 -q
@@ -27,4 +30,4 @@ lint: $(STAMP)
 check: test lint
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info demo demo-out

@@ -14,6 +14,7 @@ from dicomnet_cli.echoscu import ECHOSCU_COMMAND, echoscu
 from dicomnet_cli.findscu import FINDSCU_COMMAND, findscu
 from dicomnet_cli.getscu import GETSCU_COMMAND, getscu
 from dicomnet_cli.movescu import MOVESCU_COMMAND, movescu
+from dicomnet_cli.qrscp import QRSCP_COMMAND, qrscp
 from dicomnet_cli.sample import SAMPLE_COMMAND, sample
 from dicomnet_cli.storescp import STORESCP_COMMAND, storescp
 from dicomnet_cli.storescu import STORESCU_COMMAND, storescu
@@ -66,6 +67,7 @@ app.command("storescp", cls=STORESCP_COMMAND)(storescp)
 app.command("findscu", cls=FINDSCU_COMMAND)(findscu)
 app.command("getscu", cls=GETSCU_COMMAND)(getscu)
 app.command("movescu", cls=MOVESCU_COMMAND)(movescu)
+app.command("qrscp", cls=QRSCP_COMMAND)(qrscp)
 app.command("sample", cls=SAMPLE_COMMAND)(sample)
 
 
