@@ -19,8 +19,11 @@ from __future__ import annotations
 import asyncio
 import importlib.metadata
 import logging
+import logging.config
+import os
+import ssl
 import time
-from typing import Annotated, Final
+from typing import TYPE_CHECKING, Annotated, Final, Self
 
 import typer
 import typer.core
@@ -28,8 +31,10 @@ import typer.core
 from dicomnet.dataset import Dataset, read_file
 from dicomnet.dimse import StatusCategory, status_name
 from dicomnet.errors import DicomNetError
+from dicomnet.services.move import RetrieveResponse
 from dicomnet.services.query import IdentifierError, QueryModel, build_identifier
 from dicomnet.services.store import DirectorySink, OutputDirectoryError, StoreRequest, StoreResult
+from dicomnet.transport.access import HostAccess
 from dicomnet.transport.aio import Timeouts
 from dicomnet.transport.retrieve import (
     MoveOutcome,
@@ -38,6 +43,7 @@ from dicomnet.transport.retrieve import (
     Stage,
     retrieve,
 )
+from dicomnet.transport.tls import client_context, server_context
 from dicomnet_cli.dcmtk_args import (
     Conflict,
     NormalisedArgv,
@@ -48,6 +54,10 @@ from dicomnet_cli.dcmtk_args import (
 )
 from dicomnet_cli.errors import fail
 from dicomnet_cli.storescp import OUTPUT_FLAGS, PREFERENCE_OPTIONS, preference_of, write_options
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress, TaskID
 
 __all__ = ["MOVESCU_COMMAND", "MOVESCU_OPTIONS", "app", "main", "movescu"]
 
@@ -84,9 +94,15 @@ _SWITCHES: Final = (
     ("-pi", "--pending-ignore", "pending"),
     ("-pr", "--pending-read", "pending"),
     ("--no-port", "--no-port", "port"),
+    ("-ac", "--access-full", "access"),
+    ("+ac", "--access-control", "access"),
+    ("-dhl", "--disable-host-lookup", "host-lookup"),
 )
 
 _CONVERSIONS: Final = ("+te", "+tb", "+ti", "+td", "+g", "-g", "-e", "+p", "-u")
+
+TRACE: Final = 5
+"""DCMTK's ``trace`` log level: below DEBUG, named TRACE in log records."""
 
 _LOG_LEVELS: Final = {
     "fatal": logging.CRITICAL,
@@ -94,7 +110,7 @@ _LOG_LEVELS: Final = {
     "warn": logging.WARNING,
     "info": logging.INFO,
     "debug": logging.DEBUG,
-    "trace": logging.DEBUG,
+    "trace": TRACE,
 }
 
 MOVESCU_OPTIONS: Final = OptionTable(
@@ -105,6 +121,7 @@ MOVESCU_OPTIONS: Final = OptionTable(
         Option(("-v", "--verbose"), group="log"),
         Option(("-d", "--debug"), group="log"),
         Option(("-ll", "--log-level"), nargs=1, group="log"),
+        Option(("-lc", "--log-config"), nargs=1),
         Option(("-k", "--key"), nargs=1, repeatable=True),
         Option(("-aet", "--aetitle"), nargs=1),
         Option(("-aec", "--call"), nargs=1),
@@ -116,6 +133,12 @@ MOVESCU_OPTIONS: Final = OptionTable(
         ),
         Option(("-to", "--timeout"), nargs=1),
         Option(("-ta", "--acse-timeout"), nargs=1),
+        Option(("--retrieve-timeout",), nargs=1),
+        Option(("-tls", "--disable-tls"), group="tls"),
+        Option(("+tls", "--enable-tls"), nargs=2, group="tls"),
+        Option(("+tla", "--anonymous-tls"), group="tls"),
+        Option(("+cf", "--add-cert-file"), nargs=1, repeatable=True),
+        Option(("-ic", "--ignore-peer-cert"), group="verify"),
         Option(("-td", "--dimse-timeout"), nargs=1),
         Option(("-pdu", "--max-pdu"), nargs=1),
         Option(("--repeat",), nargs=1),
@@ -248,6 +271,141 @@ def _log_progress(event: MoveProgress) -> None:
     )
 
 
+PROGRESS_ENV: Final = "MOVESCU_PROGRESS"
+"""``always`` draws the progress bar even when stderr is not a terminal, ``never`` never draws it;
+unset or ``auto``: a bar when stderr is a terminal, INFO log lines (``-v``) otherwise."""
+
+
+def _progress_console(quiet: bool) -> Console | None:
+    """The rich console for the live bar on stderr, or None for plain log lines."""
+    mode = os.environ.get(PROGRESS_ENV, "auto").lower()
+    if quiet or mode == "never":
+        return None
+    from rich.console import Console
+
+    console = Console(stderr=True, force_terminal=True if mode == "always" else None)
+    return console if console.is_terminal else None
+
+
+class _ConsoleHandler(logging.Handler):
+    """Log records printed above the live bar (plain text, no rich markup)."""
+
+    def __init__(self, console: Console) -> None:
+        super().__init__()
+        self.console = console
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.console.print(self.format(record), markup=False, highlight=False, soft_wrap=True)
+        except Exception:  # pragma: no cover - logging must never raise
+            self.handleError(record)
+
+
+class _Progress:
+    """Progress of the moves from the sub-operation counts of each C-MOVE-RSP (PS3.4 C.4.2.1.6).
+
+    On a terminal a live rich bar (completed+failed+warning of the total, objects and bytes
+    received, rate); otherwise one INFO log line per response.
+    """
+
+    def __init__(self, console: Console | None) -> None:
+        self.console = console
+        self.start = time.monotonic()
+        self.objects = 0
+        self.bytes = 0
+        self._bar: Progress | None = None
+        self._task: TaskID | None = None
+        self._last: MoveProgress | None = None
+        self._move_bytes: dict[int, int] = {}
+
+    def __enter__(self) -> Self:
+        if self.console is not None:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+            from rich.table import Column
+
+            self._bar = Progress(
+                TextColumn("{task.description}", table_column=Column(no_wrap=True)),
+                MofNCompleteColumn(table_column=Column(no_wrap=True)),
+                BarColumn(bar_width=12),
+                TextColumn("{task.fields[detail]}", table_column=Column(ratio=1)),
+                console=self.console,
+                refresh_per_second=8,
+            )
+            self._task = self._bar.add_task("move", total=None, detail="waiting")
+            self._bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._redraw()
+            self._bar.stop()
+
+    def stored(self, request: StoreRequest, result: StoreResult) -> None:
+        """on_stored: count the object at once (bytes come with the next response)."""
+        self.objects += 1
+        _log_stored(request, result)
+        if self._bar is not None:
+            self._redraw()
+
+    def update(self, event: MoveProgress) -> None:
+        """One C-MOVE-RSP."""
+        self._last = event
+        self._move_bytes[event.index] = event.received_bytes
+        self.bytes = sum(self._move_bytes.values())
+        if self._bar is None:
+            _log_progress(event)
+        else:
+            self._redraw()
+
+    def finished(self, outcome: MoveOutcome) -> None:
+        """The move's final response: its counts complete the bar (remaining 0)."""
+        self._move_bytes[outcome.index] = outcome.received_bytes
+        self.bytes = sum(self._move_bytes.values())
+        if self._bar is None or outcome.status is None:
+            return
+        rsp = RetrieveResponse(
+            status=outcome.status,
+            remaining=0,
+            completed=outcome.completed,
+            failed=outcome.failed,
+            warning=outcome.warning,
+        )
+        self._last = MoveProgress(outcome.index, rsp, outcome.received, outcome.received_bytes)
+        self._redraw()
+
+    def pending_objects(self, outcomes: list[MoveOutcome]) -> int:
+        """Objects stored during the move that had not ended (after ``outcomes``)."""
+        return max(self.objects - sum(o.received for o in outcomes), 0)
+
+    def _redraw(self) -> None:
+        assert self._bar is not None
+        assert self._task is not None
+        seconds = max(time.monotonic() - self.start, 1e-9)
+        detail = (
+            f"{self.objects} objects, {_size(self.bytes)}, {self.objects / seconds:.1f} objects/s, "
+            f"{self.bytes / 1e6 / seconds:.1f} MB/s"
+        )
+        event = self._last
+        if event is None:
+            self._bar.update(self._task, detail=detail)
+            return
+        rsp = event.response
+        done = sum(n or 0 for n in (rsp.completed, rsp.failed, rsp.warning))
+        total = None if rsp.remaining is None else done + rsp.remaining
+        description = f"move {event.index}"
+        detail = (
+            f"remaining {_count(rsp.remaining)}, completed {_count(rsp.completed)}, failed "
+            f"{_count(rsp.failed)}, warning {_count(rsp.warning)}; {detail}"
+        )
+        self._bar.update(
+            self._task, description=description, total=total, completed=done, detail=detail
+        )
+
+
+def _count(value: int | None) -> str:
+    return "-" if value is None else str(value)
+
+
 def outcome_exit_code(outcome: MoveOutcome) -> tuple[int, str | None]:
     """The exit code of one move and the line saying what went wrong (None when it went well)."""
     if outcome.error is not None:
@@ -264,16 +422,70 @@ def outcome_exit_code(outcome: MoveOutcome) -> tuple[int, str | None]:
     return EXIT_FAILURE, f"move {outcome.index} failed: {name}{comment}; {counts}"
 
 
+class _RetrieveTimeout(DicomNetError):
+    """``--retrieve-timeout`` expired: the run was aborted."""
+
+
 async def _run(
-    peer: str, port: int, identifiers: list[Dataset], sink: DirectorySink | None, **kw: object
+    peer: str,
+    port: int,
+    identifiers: list[Dataset],
+    sink: DirectorySink | None,
+    progress: _Progress,
+    total_timeout: float | None = None,
+    **kw: object,
 ) -> list[MoveOutcome]:
     outcomes: list[MoveOutcome] = []
-    async for event in retrieve(peer, port, identifiers, sink=sink, **kw):  # type: ignore[arg-type]
-        if isinstance(event, MoveProgress):
-            _log_progress(event)
-        else:
-            outcomes.append(event)
+    events = retrieve(peer, port, identifiers, sink=sink, on_stored=progress.stored, **kw)  # type: ignore[arg-type]
+    try:
+        async with asyncio.timeout(total_timeout):
+            async for event in events:
+                if isinstance(event, MoveProgress):
+                    progress.update(event)
+                else:
+                    progress.finished(event)
+                    outcomes.append(event)
+    except TimeoutError:
+        done = sum(o.received for o in outcomes) + progress.pending_objects(outcomes)
+        raise _RetrieveTimeout(
+            f"--retrieve-timeout: the retrieve took longer than {total_timeout:g} s and was"
+            f" aborted after {len(outcomes)} complete move(s), {done} object(s) received"
+        ) from None
+    finally:
+        await events.aclose()
     return outcomes
+
+
+def _tls_contexts(
+    enable: tuple[str, str] | None, anonymous: bool, cert_files: list[str], ignore_peer: bool
+) -> tuple[ssl.SSLContext | None, ssl.SSLContext | None]:
+    """``+tls KEY CERT`` / ``+tla``, ``+cf``, ``-ic``: the C-MOVE (client) and incoming (server)
+    contexts (PS3.15 B.9). Incoming associations use TLS only with our own certificate (``+tls``);
+    ``+tla`` secures the outgoing association alone. A bad file exits 1 with one line."""
+    if enable is None and not anonymous:
+        return None, None
+    for path in (*(enable or ()), *cert_files):
+        try:
+            with open(path, "rb"):
+                pass
+        except OSError as exc:
+            fail(COMMAND, f"TLS: cannot read {path}: {exc.strerror or exc}", 1)
+    try:
+        client = client_context(verify=not ignore_peer, check_hostname=False)
+        for cert in cert_files:
+            client.load_verify_locations(cafile=cert)
+        if enable is None:
+            return client, None
+        key, cert = enable
+        client.load_cert_chain(cert, key)
+        server = server_context(cert, key)
+        if not ignore_peer and cert_files:
+            for trusted in cert_files:
+                server.load_verify_locations(cafile=trusted)
+            server.verify_mode = ssl.CERT_OPTIONAL  # a certificate sent must verify
+    except (OSError, ssl.SSLError, ValueError) as exc:
+        fail(COMMAND, f"TLS: {exc}", 1)
+    return client, server
 
 
 _STAGE_EXIT: Final = {
@@ -301,14 +513,21 @@ def movescu(
     log_level: Annotated[
         str | None, typer.Option("-ll", "--log-level", help="fatal error warn info debug trace.")
     ] = None,
+    log_config: Annotated[
+        str | None,
+        typer.Option("-lc", "--log-config", help="Logging config file (fileConfig INI)."),
+    ] = None,
     key: Annotated[
         list[str] | None, typer.Option("-k", "--key", help="Query key gggg,eeee=v or keyword=v.")
     ] = None,
     aetitle: Annotated[str, typer.Option("-aet", "--aetitle", help="Our AE title.")] = "MOVESCU",
     call: Annotated[str, typer.Option("-aec", "--call", help="Called AE title.")] = "ANY-SCP",
     move_destination: Annotated[
-        str, typer.Option("-aem", "--move", help="Move destination AE title.")
-    ] = "MOVESCU",
+        str | None,
+        typer.Option(
+            "-aem", "--move", help="Move destination AE title (default: our AE title, -aet)."
+        ),
+    ] = None,
     listen_port: Annotated[
         int | None, typer.Option("+P", "--port", help="Port for incoming associations.")
     ] = None,
@@ -321,6 +540,27 @@ def movescu(
     dimse_timeout: Annotated[
         int | None, typer.Option("-td", "--dimse-timeout", help="DIMSE timeout (s).")
     ] = None,
+    retrieve_timeout: Annotated[
+        float | None,
+        typer.Option("--retrieve-timeout", help="Bound the whole run (s); exceeded: abort, 69."),
+    ] = None,
+    disable_tls: Annotated[
+        bool, typer.Option("-tls", "--disable-tls", help="Plain TCP (default).")
+    ] = False,
+    enable_tls: Annotated[
+        tuple[str, str] | None,
+        typer.Option("+tls", "--enable-tls", help="TLS with private key and certificate files."),
+    ] = None,
+    anonymous_tls: Annotated[
+        bool, typer.Option("+tla", "--anonymous-tls", help="TLS without own certificate.")
+    ] = False,
+    add_cert_file: Annotated[
+        list[str] | None,
+        typer.Option("+cf", "--add-cert-file", help="Trusted certificate file (PEM)."),
+    ] = None,
+    ignore_peer_cert: Annotated[
+        bool, typer.Option("-ic", "--ignore-peer-cert", help="Do not verify the peer.")
+    ] = False,
     max_pdu: Annotated[
         int, typer.Option("-pdu", "--max-pdu", min=4096, max=131072, help="Max receive PDU.")
     ] = 16384,
@@ -346,6 +586,7 @@ def movescu(
     Models: -P (patient root, default) -S (study root) -O (patient/study only). Incoming: +P
     port / --no-port (default); +x= +xe +xb +xs +xy +xx +xv +xw +xt +xu +xm +xh +xn +xl +x2 +x3
     +xo +x4 +x5 +xr +xd +xi +xa. Outgoing: -x= -xe -xb -xd -xi. Pending: -pi (default) / -pr.
+    Access: -ac (default) / +ac (hosts.allow/hosts.deny, daemon movescu); -dhl: no host lookup.
 
     Output: +B/-B, +F/-F, +t= +te +tb +ti +td, +g= +g -g, +e/-e, -p / +p F I, +u/-u, +cl N, -up.
     """
@@ -357,14 +598,10 @@ def movescu(
     if version:
         typer.echo(_version_text())
         raise typer.Exit(0)
-    level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
-    if quiet:
-        level = logging.CRITICAL
-    if log_level is not None:
-        if log_level.lower() not in _LOG_LEVELS:
-            fail(COMMAND, f"-ll: unknown log level {log_level!r}", 1)
-        level = _LOG_LEVELS[log_level.lower()]
-    logging.basicConfig(format="%(levelname).1s: %(message)s", level=level, force=True)
+    if ctx.meta.get("dcmtk_argv") is not None:
+        quiet = argv.has("--quiet")  # the rightmost of -q/-v/-d/-ll wins
+    console = _progress_console(quiet)
+    _configure_logging(argv, log_level, log_config, console)
     if peer is None or port is None:
         fail(COMMAND, "missing parameter: " + ("peer" if peer is None else "port"), 1)
     if not 0 < port <= 65535:
@@ -390,35 +627,53 @@ def movescu(
         fail(COMMAND, str(exc), EXIT_BAD_OUTPUT_DIRECTORY)
     except ValueError as exc:
         fail(COMMAND, str(exc), 1)
+    if retrieve_timeout is not None and retrieve_timeout <= 0:
+        fail(COMMAND, f"--retrieve-timeout must be positive, not {retrieve_timeout}", 1)
+    # -tls / +tls / +tla: the rightmost wins (the normalised argv keeps only that one)
+    anonymous_tls = argv.has("--anonymous-tls")
+    if not argv.has("--enable-tls"):
+        enable_tls = None
+    tls, server_tls = _tls_contexts(
+        enable_tls, anonymous_tls, add_cert_file or [], ignore_peer_cert
+    )
     start = time.monotonic()
     try:
         timeouts = Timeouts(
             connect=_seconds(timeout), acse=_seconds(acse_timeout), dimse=_seconds(dimse_timeout)
         )
-        outcomes = asyncio.run(
-            _run(
-                peer,
-                port,
-                identifiers,
-                sink,
-                listen_port=listen_port,
-                calling_ae_title=aetitle,
-                called_ae_title=call,
-                move_destination=move_destination,
-                model=_model(argv),
-                preference=preference_of(argv),
-                outgoing=_outgoing(argv),
-                max_pdu_length=max_pdu,
-                timeouts=timeouts,
-                pending_dataset="read" if argv.has("--pending-read") else "ignore",
-                cancel_after=cancel,
-                repeat=repeat,
-                abort=abort,
-                on_stored=_log_stored,
+        with _Progress(console) as progress:
+            outcomes = asyncio.run(
+                _run(
+                    peer,
+                    port,
+                    identifiers,
+                    sink,
+                    progress,
+                    listen_port=listen_port,
+                    calling_ae_title=aetitle,
+                    called_ae_title=call,
+                    # DCMTK's movescu moves to its own AE title unless -aem names another one.
+                    move_destination=aetitle if move_destination is None else move_destination,
+                    model=_model(argv),
+                    preference=preference_of(argv),
+                    outgoing=_outgoing(argv),
+                    max_pdu_length=max_pdu,
+                    timeouts=timeouts,
+                    pending_dataset="read" if argv.has("--pending-read") else "ignore",
+                    cancel_after=cancel,
+                    repeat=repeat,
+                    abort=abort,
+                    access=HostAccess.load() if argv.has("--access-control") else None,
+                    host_lookup=not argv.has("--disable-host-lookup"),
+                    tls=tls,
+                    server_tls=server_tls,
+                    total_timeout=retrieve_timeout,
+                )
             )
-        )
     except RetrieveError as exc:
         fail(COMMAND, str(exc), _STAGE_EXIT[exc.stage])
+    except _RetrieveTimeout as exc:
+        fail(COMMAND, str(exc), EXIT_FAILURE)
     except KeyboardInterrupt:
         fail(COMMAND, "interrupted", 130)
     except (DicomNetError, OSError, ValueError) as exc:
@@ -426,6 +681,43 @@ def movescu(
     finally:
         sink.close()
     _finish(outcomes, time.monotonic() - start, quiet)
+
+
+def _configure_logging(
+    argv: NormalisedArgv, log_level: str | None, log_config: str | None, console: Console | None
+) -> None:
+    """``-q/-v/-d/-ll`` (the rightmost wins) set the level; ``-lc FILE`` replaces the whole set-up.
+
+    The file is a :func:`logging.config.fileConfig` INI file (Python's analogue of DCMTK's
+    log4cplus configuration); the command's logger is ``dicomnet.movescu``, the library's
+    ``dicomnet``. An unreadable or invalid file exits 1 with one line.
+    """
+    logging.addLevelName(TRACE, "TRACE")
+    level = logging.WARNING
+    if argv.has("--quiet"):
+        level = logging.CRITICAL
+    elif argv.has("--verbose"):
+        level = logging.INFO
+    elif argv.has("--debug"):
+        level = logging.DEBUG
+    elif log_level is not None:
+        if log_level.lower() not in _LOG_LEVELS:
+            fail(COMMAND, f"-ll: unknown log level {log_level!r}", 1)
+        level = _LOG_LEVELS[log_level.lower()]
+    handler: logging.Handler = (
+        logging.StreamHandler() if console is None else _ConsoleHandler(console)
+    )
+    handler.setFormatter(logging.Formatter("%(levelname).1s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+    if log_config is None:
+        return
+    try:
+        with open(log_config, encoding="utf-8") as stream:
+            logging.config.fileConfig(stream, disable_existing_loggers=False)
+    except OSError as exc:
+        fail(COMMAND, f"-lc: cannot read {log_config}: {exc.strerror or exc}", 1)
+    except Exception as exc:  # fileConfig raises KeyError, ValueError, configparser errors...
+        fail(COMMAND, f"-lc: invalid logging configuration {log_config}: {exc!r}", 1)
 
 
 def _finish(outcomes: list[MoveOutcome], seconds: float, quiet: bool) -> None:

@@ -19,6 +19,8 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
+import socket
+import ssl as _ssl
 import sys
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -39,6 +41,7 @@ from dicomnet.services.move import PendingDataset, RetrieveResponse, move
 from dicomnet.services.query import QueryModel
 from dicomnet.services.storage_scp import StorageSCP, storage_acceptor_config
 from dicomnet.services.store import StorageSink, StoreRequest, StoreResult, StoreWriter
+from dicomnet.transport.access import HostAccess
 from dicomnet.transport.aio import AsyncAssociation, Server, Timeouts, connect, serve
 
 __all__ = [
@@ -178,16 +181,63 @@ class _CountingSink:
         return _CountingWriter(self._sink.open(request), self._counts)
 
 
-class _Incoming:
-    """The handler of incoming associations: counts the open ones so a move can wait for them."""
+async def _host_name(peer: tuple[object, ...], timeout: float | None) -> str | None:
+    """The peer's name by reverse lookup (None when it has none or the lookup fails)."""
+    if len(peer) < 2:
+        return None
+    try:
+        async with asyncio.timeout(timeout):
+            name, _port = await asyncio.get_running_loop().getnameinfo(
+                peer[:2] if len(peer) == 2 else peer[:4],  # type: ignore[arg-type]
+                socket.NI_NAMEREQD,
+            )
+    except (OSError, TimeoutError, ValueError):
+        return None
+    return name
 
-    def __init__(self, scp: StorageSCP) -> None:
+
+class _Incoming:
+    """The handler of incoming associations: counts the open ones so a move can wait for them.
+
+    With ``access``, a peer that :meth:`HostAccess.permits` refuses (daemon name ``daemon``) has
+    its association aborted at once. ``host_lookup`` resolves peer names for the log and for
+    host-name rules (DCMTK's ``-dhl`` turns it off).
+    """
+
+    def __init__(
+        self,
+        scp: StorageSCP,
+        access: HostAccess | None = None,
+        *,
+        daemon: str = "movescu",
+        host_lookup: bool = True,
+        lookup_timeout: float | None = 5.0,
+    ) -> None:
         self._scp = scp
+        self._access = access
+        self._daemon = daemon
+        self._lookup = host_lookup
+        self._lookup_timeout = lookup_timeout
         self.open = 0
         self._idle = asyncio.Event()
         self._idle.set()
 
+    async def _admit(self, assoc: AsyncAssociation) -> bool:
+        peer = assoc.peer_address
+        address = str(peer[0]) if peer else ""
+        wanted = self._access is not None or log.isEnabledFor(logging.INFO)
+        name = await _host_name(peer, self._lookup_timeout) if self._lookup and wanted else None
+        who = f"{name} ({address})" if name else address
+        if self._access is not None and not self._access.permits(self._daemon, address, name):
+            log.warning("refused incoming association from %s: host access control", who)
+            await assoc.abort()
+            return False
+        log.info("incoming association from %s", who)
+        return True
+
     async def __call__(self, assoc: AsyncAssociation) -> None:
+        if not await self._admit(assoc):
+            return
         self.open += 1
         self._idle.clear()
         try:
@@ -219,10 +269,14 @@ def _describe(exc: BaseException) -> str:
 
 
 async def _open(
-    host: str, port: int, config: RequestorConfig, timeouts: Timeouts
+    host: str,
+    port: int,
+    config: RequestorConfig,
+    timeouts: Timeouts,
+    tls: _ssl.SSLContext | None,
 ) -> AsyncAssociation:
     try:
-        return await connect(host, port, config, timeouts=timeouts)
+        return await connect(host, port, config, timeouts=timeouts, ssl=tls)
     except AssociationRejected as exc:
         raise RetrieveError(Stage.ASSOCIATION, f"association rejected: {exc}") from None
     except (AssociationAborted, TimeoutError, RemoteProtocolError) as exc:
@@ -256,6 +310,10 @@ async def retrieve(
     abort: bool = False,
     priority: Priority = Priority.MEDIUM,
     on_stored: Callable[[StoreRequest, StoreResult], None] | None = None,
+    access: HostAccess | None = None,
+    host_lookup: bool = True,
+    tls: _ssl.SSLContext | None = None,
+    server_tls: _ssl.SSLContext | None = None,
 ) -> AsyncIterator[MoveProgress | MoveOutcome]:
     """Run one C-MOVE per identifier (``repeat`` times) on one association to ``host:port``.
 
@@ -263,8 +321,16 @@ async def retrieve(
     and every storage SOP class in ``preference``'s transfer syntaxes (a ``+x`` option) receives
     the sub-operations. ``outgoing`` is a ``-x`` option or a list of transfer syntax UIDs for the
     C-MOVE context. The association is released at the end (``abort=True``: aborted).
+    ``access`` (hosts.allow/hosts.deny rules, daemon name ``movescu``) aborts incoming
+    associations from refused peers; ``host_lookup=False`` never reverse-resolves peer addresses.
+    ``tls`` secures the C-MOVE association, ``server_tls`` the incoming ones (PS3.15 B.9). An
+    IPv6 ``host`` may be bracketed (``[::1]``). Cancelling the consumer (a total timeout) aborts
+    the C-MOVE association and closes the listener.
     """
     timeouts = timeouts or Timeouts(connect=None)
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    assoc: AsyncAssociation | None = None
     syntaxes = tuple(OUTGOING_SYNTAXES[outgoing] if isinstance(outgoing, str) else outgoing)
     sop_class = model.sop_class("move")
     counts = _Counts()
@@ -274,14 +340,18 @@ async def retrieve(
         if sink is None:
             raise ValueError("listen_port needs a sink for the objects received")
         scp = StorageSCP(_CountingSink(sink, counts), on_stored=on_stored)
-        incoming = _Incoming(scp)
+        incoming = _Incoming(
+            scp, access, host_lookup=host_lookup, lookup_timeout=timeouts.acse or 5.0
+        )
         config = storage_acceptor_config(
             calling_ae_title,
             preference,
             max_pdu_length=max_pdu_length,
         )
         try:
-            server = await serve(incoming, config, listen_host, listen_port, timeouts=timeouts)
+            server = await serve(
+                incoming, config, listen_host, listen_port, timeouts=timeouts, ssl=server_tls
+            )
         except OSError as exc:
             raise RetrieveError(
                 Stage.LISTEN, f"cannot listen on port {listen_port}: {exc.strerror or exc}"
@@ -293,7 +363,7 @@ async def retrieve(
             presentation_contexts=(ProposedContext(sop_class, syntaxes),),
             max_pdu_length=max_pdu_length,
         )
-        assoc = await _open(host, port, requestor, timeouts)
+        assoc = await _open(host, port, requestor, timeouts, tls)
         negotiated = assoc.negotiated
         if negotiated is None or not any(
             c.abstract_syntax == sop_class for c in negotiated.accepted.values()
@@ -365,6 +435,13 @@ async def retrieve(
                 await assoc.release()
             except (AssociationAborted, TimeoutError, LocalProtocolError, OSError) as exc:
                 raise RetrieveError(Stage.RELEASE, f"release failed: {exc}") from None
+    except BaseException:  # cancelled (a total timeout) or closed early: never leave it open
+        if assoc is not None and not assoc.is_closed:
+            try:
+                await assoc.abort()
+            except (DicomNetError, OSError):
+                log.debug("abort after cancellation failed", exc_info=True)
+        raise
     finally:
         if server is not None:
             await server.close(timeouts.acse or 5.0)
