@@ -204,6 +204,8 @@ class _Driver(asyncio.Protocol):
                 if not chunks:
                     break
                 transport.writelines(chunks)
+                if not assoc.has_data_to_send:
+                    break  # one call drained it all: skip a call that would find nothing
             self._pending_output = assoc.has_data_to_send
             if assoc.must_close:
                 transport.close()

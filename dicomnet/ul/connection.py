@@ -37,10 +37,10 @@ from dicomnet.pdu import (
 )
 from dicomnet.ul.actions import ACTIONS, ActionFunction, Stimulus
 from dicomnet.ul.config import ULConfig
-from dicomnet.ul.events import TransportClosed, ULEvent
+from dicomnet.ul.events import PDataIndication, TransportClosed, ULEvent
 from dicomnet.ul.states import Action, Evt, Role, State
 from dicomnet.ul.table import ACTION_SPECS, TRANSITIONS
-from dicomnet.ul.trace import Transition, TransitionTrace
+from dicomnet.ul.trace import TransitionTrace
 
 __all__ = ["ULConnection"]
 
@@ -69,6 +69,10 @@ _CELLS: Final[dict[tuple[State, Evt], Action]] = dict(TRANSITIONS)
 _RUN: Final[dict[Action, tuple[ActionFunction, frozenset[State]]]] = {
     action: (ACTIONS[action], ACTION_SPECS[action].next_states) for action in ACTIONS
 }
+# The per-PDU cell, run inline by receive_data: (Sta6, Evt10) -> DT-2, whose only effect is the
+# P-DATA indication (PS3.8 Table 9-7). Checked here so the table stays the one source of truth.
+if _CELLS.get((State.Sta6, Evt.Evt10)) is not Action.DT_2:  # pragma: no cover
+    raise AssertionError("Table 9-10 (Sta6, Evt10) is expected to be DT-2")
 # States without a transport connection: no byte can arrive in them.
 _NO_TRANSPORT: Final = frozenset({State.Sta1, State.Sta4})
 
@@ -263,6 +267,11 @@ class ULConnection:
                 return
             if pdu is None:
                 return
+            if self._state is State.Sta6 and type(pdu) is PDataTF:
+                # DT-2 inline (see _CELLS above): no recorder, no stimulus for the common PDU.
+                self._events.append(PDataIndication(tuple(pdu.pdvs)))
+                self._trace.record_cell(State.Sta6, Evt.Evt10, Action.DT_2, State.Sta6, now)
+                continue
             self._fire(Stimulus(_RECEIVED[type(pdu)], pdu), now)
 
     def handle_timer(self, now: float) -> None:
@@ -311,7 +320,7 @@ class ULConnection:
             self._deadline = now + self._config.artim_timeout if recorder.timer else None
         if recorder.request is not None:
             self._request, self._request_wire = recorder.request, stim.wire
-        self._trace.record(Transition(state, evt, action, next_state, now))
+        self._trace.record_cell(state, evt, action, next_state, now)
         self._state = next_state
         if recorder.close:
             self._must_close = True

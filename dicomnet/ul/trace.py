@@ -3,7 +3,8 @@
 Each :class:`Transition` is one cell of PS3.8 Table 9-10 being run: the state before, the event,
 the action, the state after and the time (the ``now`` the caller passed in).
 :class:`TransitionTrace` keeps the last ``maxlen`` of them in a ring buffer, so a long
-association costs bounded memory.
+association costs bounded memory. The ring holds plain tuples (the connection records one per
+PDU, so that path stays cheap); :class:`Transition` objects are made only when read.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import attrs
 from dicomnet.ul.states import Action, Evt, State
 
 __all__ = ["Transition", "TransitionTrace"]
+
+_Cell = tuple[State, Evt, Action, State, float]
 
 
 @attrs.frozen
@@ -43,12 +46,19 @@ class TransitionTrace:
     def __init__(self, maxlen: int = 256) -> None:
         if maxlen < 0:
             raise ValueError("maxlen must be >= 0")
-        self._items: deque[Transition] = deque(maxlen=maxlen)
+        self._items: deque[_Cell] = deque(maxlen=maxlen)
         self._total = 0
 
     def record(self, transition: Transition) -> None:
         """Append a transition, dropping the oldest one when full."""
-        self._items.append(transition)
+        t = transition
+        self.record_cell(t.state, t.event, t.action, t.next_state, t.at)
+
+    def record_cell(
+        self, state: State, event: Evt, action: Action, next_state: State, at: float
+    ) -> None:
+        """As :meth:`record`, from the parts (no :class:`Transition` is built)."""
+        self._items.append((state, event, action, next_state, at))
         self._total += 1
 
     @property
@@ -71,13 +81,13 @@ class TransitionTrace:
         return len(self._items)
 
     def __iter__(self) -> Iterator[Transition]:
-        return iter(self._items)
+        return (Transition(*cell) for cell in self._items)
 
     def __getitem__(self, index: int) -> Transition:
-        return self._items[index]
+        return Transition(*self._items[index])
 
     def format(self) -> str:
         """The kept transitions, one a line, oldest first, for a conformance report."""
         lines = [f"({self.dropped} earlier transitions dropped)"] if self.dropped else []
-        lines.extend(str(t) for t in self._items)
+        lines.extend(str(t) for t in self)
         return "\n".join(lines)
