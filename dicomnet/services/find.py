@@ -18,7 +18,7 @@ from typing import Any
 
 import attrs
 
-from dicomnet.dataset import Dataset, encode_dataset
+from dicomnet.dataset import Dataset
 from dicomnet.dimse import CCancelRQ, CFindRQ, CFindRSP, Priority, StatusCategory, category_of
 from dicomnet.errors import LocalProtocolError, RemoteProtocolError
 from dicomnet.services.query import (
@@ -27,6 +27,8 @@ from dicomnet.services.query import (
     accepted_context,
     decode_identifier,
     read_message,
+    send_cancel,
+    send_request,
 )
 
 __all__ = ["FindOperation", "FindResponse", "FindStream", "find"]
@@ -137,23 +139,14 @@ class FindStream:
 
     async def cancel(self) -> None:
         """Send C-CANCEL-RQ for this C-FIND (once; nothing when it is over)."""
-        message = self.operation.cancel()
-        if message is None:
-            return
-        try:
-            await self._assoc.send(message, context_id=self._context_id)
-        except LocalProtocolError:
-            # The final response is already in (queued, not yet read): nothing left to cancel.
-            return
+        await send_cancel(self._assoc, self._context_id, self.operation.cancel())
 
     async def _run(self) -> AsyncIterator[FindResponse]:
         if self._started:
             raise LocalProtocolError("a C-FIND stream can be iterated once")
         self._started = True
         op = self.operation
-        ts = self._assoc.negotiated.accepted[self._context_id].transfer_syntax  # type: ignore[union-attr]
-        data = encode_dataset(self._identifier, source_transfer_syntax=ts)
-        await self._assoc.send(op.request(), context_id=self._context_id, dataset=data)
+        await send_request(self._assoc, self._context_id, op.request(), self._identifier)
         while not op.done:
             received = await read_message(self._assoc)
             identifier = None

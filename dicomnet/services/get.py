@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator, Iterable
 import attrs
 
 from dicomnet.acse import ProposedContext, RoleSelection
-from dicomnet.dataset import Dataset, encode_dataset
+from dicomnet.dataset import Dataset
 from dicomnet.dimse import CStoreRQ, Priority
 from dicomnet.errors import LocalProtocolError
 from dicomnet.services.move import RetrieveOperation, RetrieveResponse, read_response
@@ -31,6 +31,8 @@ from dicomnet.services.query import (
     accepted_context,
     next_fragment,
     read_message,
+    send_cancel,
+    send_request,
 )
 from dicomnet.services.store import StorageSink, StoreRequest, StoreResult, StoreWriter
 from dicomnet.uid import EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN
@@ -122,23 +124,14 @@ class GetStream:
 
     async def cancel(self) -> None:
         """Send C-CANCEL-RQ for this C-GET (once; nothing when it is over)."""
-        message = self.operation.cancel()
-        if message is None:
-            return
-        try:
-            await self._assoc.send(message, context_id=self._context_id)
-        except LocalProtocolError:
-            # The final response is already in (queued, not yet read): nothing left to cancel.
-            return
+        await send_cancel(self._assoc, self._context_id, self.operation.cancel())
 
     async def _run(self) -> AsyncIterator[RetrieveResponse]:
         if self._started:
             raise LocalProtocolError("a C-GET stream can be iterated once")
         self._started = True
         op = self.operation
-        ts = self._assoc.negotiated.accepted[self._context_id].transfer_syntax  # type: ignore[union-attr]
-        data = encode_dataset(self._identifier, source_transfer_syntax=ts)
-        await self._assoc.send(op.request(), context_id=self._context_id, dataset=data)
+        await send_request(self._assoc, self._context_id, op.request(), self._identifier)
         while not op.done:
             received = await read_message(self._assoc, keep_dataset=False)
             if isinstance(received.message, CStoreRQ):

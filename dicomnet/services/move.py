@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 import attrs
 
-from dicomnet.dataset import Dataset, encode_dataset
+from dicomnet.dataset import Dataset
 from dicomnet.dimse import (
     CCancelRQ,
     CGetRQ,
@@ -42,6 +42,8 @@ from dicomnet.services.query import (
     collect_dataset,
     decode_identifier,
     read_message,
+    send_cancel,
+    send_request,
     skip_dataset,
 )
 
@@ -240,23 +242,14 @@ class MoveStream:
 
     async def cancel(self) -> None:
         """Send C-CANCEL-RQ for this C-MOVE (once; nothing when it is over)."""
-        message = self.operation.cancel()
-        if message is None:
-            return
-        try:
-            await self._assoc.send(message, context_id=self._context_id)
-        except LocalProtocolError:
-            # The final response is already in (queued, not yet read): nothing left to cancel.
-            return
+        await send_cancel(self._assoc, self._context_id, self.operation.cancel())
 
     async def _run(self) -> AsyncIterator[RetrieveResponse]:
         if self._started:
             raise LocalProtocolError("a C-MOVE stream can be iterated once")
         self._started = True
         op = self.operation
-        ts = self._assoc.negotiated.accepted[self._context_id].transfer_syntax  # type: ignore[union-attr]
-        data = encode_dataset(self._identifier, source_transfer_syntax=ts)
-        await self._assoc.send(op.request(), context_id=self._context_id, dataset=data)
+        await send_request(self._assoc, self._context_id, op.request(), self._identifier)
         while not op.done:
             received = await read_message(self._assoc, keep_dataset=False)
             yield await read_response(self._assoc, op, self._pending_dataset, received)

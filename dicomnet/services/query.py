@@ -28,7 +28,7 @@ from dicomnet.association import (
     MessageReceived,
     Released,
 )
-from dicomnet.dataset import Dataset, read_dataset, tag_for
+from dicomnet.dataset import Dataset, encode_dataset, read_dataset, tag_for
 from dicomnet.dataset.dictionary import default_dictionary
 from dicomnet.dataset.tag import is_private_creator, parse_tag
 from dicomnet.dimse import DimseMessage
@@ -408,6 +408,32 @@ def decode_identifier(
     except DicomNetError as exc:
         raise RemoteProtocolError(f"undecodable identifier: {exc}") from None
     return ds
+
+
+async def send_request(
+    assoc: QRChannel, context_id: int, request: DimseMessage, identifier: Dataset
+) -> None:
+    """Send a C-FIND/C-MOVE/C-GET-RQ with its identifier in the context's transfer syntax."""
+    negotiated = assoc.negotiated
+    if negotiated is None or context_id not in negotiated.accepted:
+        raise LocalProtocolError(f"presentation context {context_id} is not accepted")
+    ts = negotiated.accepted[context_id].transfer_syntax
+    data = encode_dataset(identifier, source_transfer_syntax=ts)
+    await assoc.send(request, context_id=context_id, dataset=data)
+
+
+async def send_cancel(assoc: QRChannel, context_id: int, cancel: DimseMessage | None) -> None:
+    """Send the C-CANCEL-RQ an operation gave (PS3.7 §9.3.2.3); ``None`` sends nothing.
+
+    A cancel refused locally because the final response is already in (queued, not yet read)
+    has nothing left to cancel, so it is dropped.
+    """
+    if cancel is None:
+        return
+    try:
+        await assoc.send(cancel, context_id=context_id)
+    except LocalProtocolError:
+        return
 
 
 def accepted_context(assoc: QRChannel, sop_class: str) -> int:
