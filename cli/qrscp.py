@@ -2,10 +2,13 @@
 
 Indexes FOLDER at start (:class:`~dicomnet.archive.Archive`: SQLite in memory, or ``--database
 FILE``) and serves it with :class:`~dicomnet.services.qr_scp.QRSCP`: C-ECHO, and C-FIND, C-MOVE
-and C-GET in the patient root, study root and patient/study only models. C-MOVE destinations come
+and C-GET in the patient root, study root and patient/study only models, and C-STORE into FOLDER
+(:meth:`~dicomnet.archive.Archive.storage_sink`: each stored file is indexed at once, so the next
+C-FIND finds it; an object whose association ends mid-way leaves no file). C-MOVE destinations come
 from ``--dest AE=HOST:PORT`` (repeatable) and/or ``--config FILE`` (TOML, see ``docs/qrscp.md``);
 the command line wins over the file. ``+x`` options (DCMTK's storescp spellings) order the
-transfer syntaxes of the storage contexts a C-GET requestor proposes for its SCP role. Network:
+transfer syntaxes of the storage contexts (C-STOREs received, and those a C-GET requestor proposes
+for its SCP role). Network:
 ``-aet``, ``-pdu``, ``-to`` (connection timeout of the C-MOVE sub-associations), ``-ta``, ``-td``;
 ``--bind ADDRESS`` listens on one address (default ``127.0.0.1``: an archive is not published on
 the network unless asked; ``--bind 0.0.0.0`` or ``--bind ::`` for every interface).
@@ -174,16 +177,16 @@ def read_config(path: str | os.PathLike[str]) -> QRSCPSettings:
 def qrscp_acceptor_config(
     ae_title: str, preference: str = "+x=", *, max_pdu_length: int = 16384
 ) -> AcceptorConfig:
-    """:func:`qr_acceptor_config` with the C-GET storage contexts ordered by ``preference``.
+    """:func:`qr_acceptor_config` with the storage contexts ordered by ``preference``.
 
     The ``+x`` syntaxes come first; the others the Q/R SCP accepts follow, except for ``+xi``
     (implicit VR little endian only), which keeps only its own.
     """
-    config = qr_acceptor_config(ae_title, max_pdu_length=max_pdu_length)
+    config = qr_acceptor_config(ae_title, storage=True, max_pdu_length=max_pdu_length)
     preferred = preferred_transfer_syntaxes(preference)
     contexts = []
     for context in config.supported_contexts:
-        if context.scp_role:
+        if context.scu_role:  # the storage contexts (C-STORE, C-GET sub-operations)
             rest = () if preference == "+xi" else context.transfer_syntaxes
             syntaxes = tuple(dict.fromkeys((*preferred, *rest)))
             context = attrs.evolve(context, transfer_syntaxes=syntaxes)
@@ -216,6 +219,7 @@ async def run_qrscp(
         connect=functools.partial(aio.connect, timeouts=timeouts),
         ae_title=ae_title,
         max_pdu_length=max_pdu,
+        sink=archive.storage_sink(),
     )
     loop = asyncio.get_running_loop()
     stop = stop or asyncio.Event()
@@ -299,10 +303,11 @@ def qrscp(
         str | None, typer.Option("--bind", help="Listen on this address (default 127.0.0.1).")
     ] = None,
 ) -> None:
-    """Embedded DICOM archive: C-ECHO, C-FIND, C-MOVE and C-GET over a folder.
+    """Embedded DICOM archive: C-ECHO, C-FIND, C-MOVE, C-GET and C-STORE over a folder.
 
-    Preferred transfer syntaxes for C-GET sub-operations (rightmost wins): +x= (default) +xe +xb
-    +xs +xy +xx +xv +xw +xt +xu +xm +xh +xn +xl +x2 +x3 +xo +x4 +x5 +xr +xd +xi +xa.
+    Preferred transfer syntaxes for C-STORE and C-GET sub-operations (rightmost wins): +x=
+    (default) +xe +xb +xs +xy +xx +xv +xw +xt +xu +xm +xh +xn +xl +x2 +x3 +xo +x4 +x5 +xr +xd
+    +xi +xa.
     """
     argv: NormalisedArgv | None = ctx.meta.get("dcmtk_argv")
     if argv is None:

@@ -19,6 +19,10 @@ Identifier decoded into a :class:`~dicomnet.dataset.Dataset`) to an application 
   every sub-operation failed, pynetdicom 0xA801).
 - C-GET (PS3.4 C.4.3): the same sub-operations on the requesting association, on the contexts where
   the requestor took the SCP role for the storage class (PS3.7 D.3.3.4).
+- C-STORE (PS3.4 B.2): streamed into the ``sink`` as the
+  :class:`~dicomnet.services.storage_scp.StorageSCP` does (the same
+  :class:`~dicomnet.services.storage_scp.StoreReceiver`), on contexts where the requestor is SCU;
+  without a sink answered 0x0122 (Refused: SOP Class not supported).
 
 For C-MOVE and C-GET a Pending response with the four counters follows each sub-operation; the
 final status is Success (none failed or warned), Warning 0xB000 (some failed or warned), 0xA702
@@ -62,6 +66,7 @@ from dicomnet.dimse import (
     CGetRSP,
     CMoveRQ,
     CMoveRSP,
+    CStoreRQ,
     CStoreRSP,
     DimseMessage,
     StatusCategory,
@@ -85,7 +90,14 @@ from dicomnet.services.qr_scp_store import (
     instance_of,
     perform_sub_operations,
 )
+from dicomnet.services.storage_scp import (
+    SOP_CLASS_NOT_SUPPORTED,
+    RefusingSink,
+    StoreReceiver,
+)
+from dicomnet.services.storage_scp import StorePending as _StorePending
 from dicomnet.services.storage_scu import propose_contexts
+from dicomnet.services.store import StorageSink, StoreResult
 from dicomnet.uid import (
     COMPOSITE_INSTANCE_ROOT_RETRIEVE_GET,
     COMPOSITE_INSTANCE_ROOT_RETRIEVE_MOVE,
@@ -243,31 +255,33 @@ def qr_acceptor_config(
     move: Iterable[str] = MOVE_SOP_CLASSES,
     get: Iterable[str] = GET_SOP_CLASSES,
     storage_for_get: Iterable[str] | None = None,
+    storage: bool = False,
     max_pdu_length: int = 16384,
     require_called_ae_title: bool = False,
 ) -> AcceptorConfig:
-    """Verification, the Q/R models, and (when ``get``) the storage classes with role selection.
+    """Verification, the Q/R models, and (when ``get`` or ``storage``) the storage classes.
 
     The Q/R contexts accept the uncompressed transfer syntaxes; each storage class (default: all
     of :data:`dicomnet.uid.STORAGE_SOP_CLASSES`) accepts every transfer syntax, uncompressed first,
     and lets the requestor take the SCP role, so the C-STORE sub-operations of a C-GET can go back
-    on the same association (PS3.4 C.4.3.1, PS3.7 D.3.3.4).
+    on the same association (PS3.4 C.4.3.1, PS3.7 D.3.3.4); without role selection the requestor is
+    SCU on them, so ``storage=True`` (for a :class:`QRSCP` with a sink) needs no other context.
     """
     contexts = [SupportedContext(VERIFICATION_SOP_CLASS, _UNCOMPRESSED)]
     qr = list(dict.fromkeys([*find, *move, *get]))
     contexts += [SupportedContext(uid, _UNCOMPRESSED) for uid in qr]
     get_classes = list(get)
-    if get_classes:
+    if get_classes or storage:
         others = sorted(
             ts.uid for ts in TRANSFER_SYNTAXES.values() if not ts.retired and ts.uid not in qr
         )
         syntaxes = (*_UNCOMPRESSED, *(ts for ts in others if ts not in _UNCOMPRESSED))
-        storage = (
+        classes = (
             [c.uid for c in STORAGE_SOP_CLASSES] if storage_for_get is None else storage_for_get
         )
         contexts += [
-            SupportedContext(uid, syntaxes, scu_role=True, scp_role=True)
-            for uid in dict.fromkeys(storage)
+            SupportedContext(uid, syntaxes, scu_role=True, scp_role=bool(get_classes))
+            for uid in dict.fromkeys(classes)
             if uid not in qr and uid != VERIFICATION_SOP_CLASS
         ]
     return AcceptorConfig(
@@ -376,7 +390,8 @@ class QRSCP:
     :data:`Connector`; pass :func:`dicomnet.transport.connect`, or a ``functools.partial`` of it
     with timeouts or TLS: this layer does no IO); without it a C-MOVE is answered 0xC000.
     ``ae_title`` is the calling AE title of those sub-associations (default: the called AE title
-    the requestor used).
+    the requestor used). C-STOREs go to ``sink`` (a :class:`~dicomnet.services.store.StorageSink`;
+    none: refused); ``receiver`` is the :class:`StoreReceiver` (``stored``/``failed`` counts).
     """
 
     def __init__(
@@ -386,8 +401,14 @@ class QRSCP:
         connect: Connector | None = None,
         ae_title: str | None = None,
         max_pdu_length: int = 16384,
+        sink: StorageSink | None = None,
     ) -> None:
         self.application = application
+        self.receiver = StoreReceiver(
+            RefusingSink(StoreResult(SOP_CLASS_NOT_SUPPORTED, "this Q/R SCP does not store"))
+            if sink is None
+            else sink
+        )
         self.connect = connect
         self.ae_title = ae_title
         self.max_pdu_length = max_pdu_length
@@ -396,21 +417,32 @@ class QRSCP:
         """Serve ``assoc`` until it ends (released, aborted or closed)."""
         inbox = _Inbox(assoc)
         incoming: _Incoming | None = None
-        while (event := await inbox.next()) is not None:
-            if isinstance(event, DatasetFragment):
-                if incoming is None:
-                    continue
-                if len(incoming.data) + len(event.data) > MAX_IDENTIFIER_LENGTH:
-                    incoming.too_long = True
-                elif not incoming.too_long:
-                    incoming.data += event.data
-                if event.last:
-                    done, incoming = incoming, None
-                    await self._perform(assoc, inbox, done)
-            elif isinstance(event, MessageReceived):
-                incoming = await self._on_message(assoc, inbox, event)
-            elif isinstance(event, (Aborted, Closed)):
-                break
+        storing: _StorePending | None = None
+        receiver = self.receiver
+        try:
+            while (event := await inbox.next()) is not None:
+                if isinstance(event, DatasetFragment):
+                    if storing is not None:
+                        storing = await receiver.receive(assoc, storing, event)
+                        continue
+                    if incoming is None:
+                        continue
+                    if len(incoming.data) + len(event.data) > MAX_IDENTIFIER_LENGTH:
+                        incoming.too_long = True
+                    elif not incoming.too_long:
+                        incoming.data += event.data
+                    if event.last:
+                        done, incoming = incoming, None
+                        await self._perform(assoc, inbox, done)
+                elif isinstance(event, MessageReceived):
+                    if isinstance(event.message, CStoreRQ):
+                        storing = await receiver.begin(assoc, assoc.negotiated, event)
+                    else:
+                        incoming = await self._on_message(assoc, inbox, event)
+                elif isinstance(event, (Aborted, Closed)):
+                    break
+        finally:
+            StoreReceiver.abandon(storing)
 
     async def _on_message(
         self, assoc: QRSCPChannel, inbox: _Inbox, event: MessageReceived

@@ -24,7 +24,12 @@ from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, Final, Protocol
 
-from dicomnet.acse import AcceptorConfig, NegotiatedAssociation, SupportedContext
+from dicomnet.acse import (
+    AcceptedContext,
+    AcceptorConfig,
+    NegotiatedAssociation,
+    SupportedContext,
+)
 from dicomnet.association import (
     Aborted,
     AssociationEvent,
@@ -48,8 +53,12 @@ from dicomnet.uid import STORAGE_SOP_CLASSES, TRANSFER_SYNTAXES
 __all__ = [
     "SOP_CLASS_NOT_SUPPORTED",
     "TRANSFER_SYNTAX_PREFERENCES",
+    "RefusingSink",
     "StorageSCP",
     "StoreChannel",
+    "StorePending",
+    "StoreReceiver",
+    "StoreSender",
     "StoredCallback",
     "preferred_transfer_syntaxes",
     "storage_acceptor_config",
@@ -180,17 +189,21 @@ def storage_acceptor_config(
     )
 
 
-class StoreChannel(Protocol):
-    """What the Storage SCP needs from an established association (``AsyncAssociation``)."""
-
-    @property
-    def negotiated(self) -> NegotiatedAssociation | None: ...
+class StoreSender(Protocol):
+    """What :class:`StoreReceiver` needs from an association: its peer and a way to respond."""
 
     @property
     def peer_address(self) -> tuple[Any, ...]: ...
 
     async def send(self, message: DimseMessage, *, context_id: int, dataset: Any = None) -> None:
         """Send ``message`` on ``context_id``."""
+
+
+class StoreChannel(StoreSender, Protocol):
+    """What the Storage SCP needs from an established association (``AsyncAssociation``)."""
+
+    @property
+    def negotiated(self) -> NegotiatedAssociation | None: ...
 
     def events(self) -> AsyncIterator[AssociationEvent]:
         """Every event until the association ends."""
@@ -218,7 +231,18 @@ class _Failed:
         """Nothing to drop."""
 
 
-class _Pending:
+class RefusingSink:
+    """A sink that stores nothing: every C-STORE is answered with ``result`` (a failure)."""
+
+    def __init__(self, result: StoreResult) -> None:
+        self.result = result
+
+    def open(self, request: StoreRequest) -> StoreWriter:
+        """A writer that swallows the data set and commits to ``result``."""
+        return _Failed(self.result)
+
+
+class StorePending:
     """The C-STORE whose data set is arriving: its request, context and writer."""
 
     __slots__ = ("context_id", "failed", "request", "writer")
@@ -230,15 +254,22 @@ class _Pending:
         self.failed: StoreResult | None = None
 
 
+_Pending = StorePending  # the name older tests import
+
+
 def _peer(address: tuple[Any, ...]) -> tuple[str, int] | None:
     if len(address) >= 2:
         return (str(address[0]), int(address[1]))
     return None
 
 
-class StorageSCP:
-    """A Storage SCP handler: ``await StorageSCP(sink)(assoc)`` serves one association.
+class StoreReceiver:
+    """Streams C-STORE-RQs into a sink: the logic shared by :class:`StorageSCP` and the Q/R SCP.
 
+    :meth:`begin` takes a C-STORE-RQ and opens the writer (or a fixed refusal); :meth:`receive`
+    writes each :class:`DatasetFragment` and, on the last, commits and sends the C-STORE-RSP;
+    :meth:`abandon` aborts the writer of an association that ended mid-object. A C-STORE-RQ on a
+    context where the requestor is not SCU is refused with 0x0122 (PS3.7 D.3.3.4).
     ``on_stored(request, result)`` is called after each C-STORE-RSP is sent (progress, logs).
     A sink with a ``prepare()`` method has it called after each response, before the next
     request arrives (:class:`~dicomnet.services.store.DirectorySink` makes its next file then).
@@ -252,47 +283,36 @@ class StorageSCP:
         self.failed = 0
         self._prepare: Callable[[], None] | None = getattr(sink, "prepare", None)
 
-    async def __call__(self, assoc: StoreChannel) -> None:
-        """Serve ``assoc`` until it ends (released, aborted or closed)."""
-        negotiated = assoc.negotiated
-        pending: _Pending | None = None
-        try:
-            async for event in assoc.events():
-                if isinstance(event, DatasetFragment):
-                    if pending is None:
-                        continue  # the data set of a message we do not store (logged)
-                    self._write(pending, event.data)
-                    if event.last:
-                        done, pending = pending, None
-                        await self._respond(assoc, done, self._commit(done))
-                elif isinstance(event, MessageReceived):
-                    if pending is not None:  # pragma: no cover - the assembler forbids it
-                        pending.writer.abort()
-                        pending = None
-                    pending = await self._on_message(assoc, negotiated, event)
-                elif isinstance(event, (Aborted, Closed)):
-                    break
-        finally:
-            if pending is not None:
-                log.warning(
-                    "association ended during the data set of %s: dropped",
-                    pending.request.sop_instance_uid[:64],
-                )
-                pending.writer.abort()
+    async def receive(
+        self, assoc: StoreSender, pending: StorePending, fragment: DatasetFragment
+    ) -> StorePending | None:
+        """Write ``fragment``; on the last one commit and respond. The C-STORE still pending."""
+        self._write(pending, fragment.data)
+        if not fragment.last:
+            return pending
+        await self._respond(assoc, pending, self._commit(pending))
+        return None
 
-    async def _on_message(
+    @staticmethod
+    def abandon(pending: StorePending | None) -> None:
+        """Abort the writer of a C-STORE whose data set will never end (association gone)."""
+        if pending is None:
+            return
+        log.warning(
+            "association ended during the data set of %s: dropped",
+            pending.request.sop_instance_uid[:64],
+        )
+        pending.writer.abort()
+
+    async def begin(
         self,
-        assoc: StoreChannel,
+        assoc: StoreSender,
         negotiated: NegotiatedAssociation | None,
         event: MessageReceived,
-    ) -> _Pending | None:
+    ) -> StorePending | None:
+        """Start the C-STORE-RQ of ``event``; the C-STORE whose data set is to come, if any."""
         message = event.message
-        if isinstance(message, CEchoRQ):
-            await assoc.send(echo_response(message), context_id=event.context_id)
-            return None
-        if not isinstance(message, CStoreRQ):
-            log.warning("Storage SCP ignores %s", message.message_name)
-            return None
+        assert isinstance(message, CStoreRQ)
         context = None if negotiated is None else negotiated.accepted.get(event.context_id)
         transfer_syntax = "" if context is None else context.transfer_syntax
         request = StoreRequest.from_message(
@@ -302,7 +322,7 @@ class StorageSCP:
             called_ae_title="" if negotiated is None else negotiated.called_ae_title,
             peer_address=_peer(assoc.peer_address),
         )
-        refusal = self._refusal(message, context.abstract_syntax if context else None)
+        refusal = self._refusal(message, context)
         if refusal is not None:
             log.warning(
                 "refusing C-STORE of %s: %s",
@@ -311,10 +331,10 @@ class StorageSCP:
             )
             if not event.has_dataset:
                 await self._respond(
-                    assoc, _Pending(request, event.context_id, _Failed(refusal)), refusal
+                    assoc, StorePending(request, event.context_id, _Failed(refusal)), refusal
                 )
                 return None
-            return _Pending(request, event.context_id, _Failed(refusal))
+            return StorePending(request, event.context_id, _Failed(refusal))
         try:
             writer = self.sink.open(request)
         except Exception as exc:
@@ -322,23 +342,25 @@ class StorageSCP:
                 "the storage sink failed to open %s", message.affected_sop_instance_uid[:64]
             )
             writer = _Failed(StoreResult(OUT_OF_RESOURCES, f"storage failed: {exc}"[:64]))
-        return _Pending(request, event.context_id, writer)
+        return StorePending(request, event.context_id, writer)
 
     @staticmethod
-    def _refusal(message: CStoreRQ, abstract_syntax: str | None) -> StoreResult | None:
-        if abstract_syntax is None:  # pragma: no cover - the assembler checks context IDs
+    def _refusal(message: CStoreRQ, context: AcceptedContext | None) -> StoreResult | None:
+        if context is None:  # pragma: no cover - the assembler checks context IDs
             return StoreResult(SOP_CLASS_NOT_SUPPORTED, "no accepted presentation context")
-        if message.affected_sop_class_uid.rstrip("\x00 ") != abstract_syntax:
+        if message.affected_sop_class_uid.rstrip("\x00 ") != context.abstract_syntax:
             return StoreResult(
                 SOP_CLASS_NOT_SUPPORTED,
                 "Affected SOP Class UID differs from the presentation context's",
             )
+        if not context.requestor_is_scu:
+            return StoreResult(SOP_CLASS_NOT_SUPPORTED, "the requestor is not SCU on this context")
         if not message.has_dataset:
             return StoreResult(CANNOT_UNDERSTAND, "C-STORE-RQ without a data set")
         return None
 
     @staticmethod
-    def _write(pending: _Pending, data: memoryview) -> None:
+    def _write(pending: StorePending, data: memoryview) -> None:
         if pending.failed is not None:
             return
         try:
@@ -354,7 +376,7 @@ class StorageSCP:
                 log.exception("the storage sink failed to abort")
 
     @staticmethod
-    def _commit(pending: _Pending) -> StoreResult:
+    def _commit(pending: StorePending) -> StoreResult:
         if pending.failed is not None:
             return pending.failed
         try:
@@ -369,7 +391,9 @@ class StorageSCP:
                 log.exception("the storage sink failed to abort")
             return StoreResult(OUT_OF_RESOURCES, f"storage failed: {exc}"[:64])
 
-    async def _respond(self, assoc: StoreChannel, pending: _Pending, result: StoreResult) -> None:
+    async def _respond(
+        self, assoc: StoreSender, pending: StorePending, result: StoreResult
+    ) -> None:
         if category_of(result.status) in (StatusCategory.SUCCESS, StatusCategory.WARNING):
             self.stored += 1
         else:
@@ -383,3 +407,37 @@ class StorageSCP:
                 log.exception("the storage sink failed to prepare")
         if self.on_stored is not None:
             self.on_stored(pending.request, result)
+
+
+class StorageSCP(StoreReceiver):
+    """A Storage SCP handler: ``await StorageSCP(sink)(assoc)`` serves one association.
+
+    Answers C-ECHO-RQ; C-STORE-RQs go through :class:`StoreReceiver` (``on_stored``, ``stored``
+    and ``failed`` as documented there).
+    """
+
+    async def __call__(self, assoc: StoreChannel) -> None:
+        """Serve ``assoc`` until it ends (released, aborted or closed)."""
+        negotiated = assoc.negotiated
+        pending: StorePending | None = None
+        try:
+            async for event in assoc.events():
+                if isinstance(event, DatasetFragment):
+                    if pending is None:
+                        continue  # the data set of a message we do not store (logged)
+                    pending = await self.receive(assoc, pending, event)
+                elif isinstance(event, MessageReceived):
+                    if pending is not None:  # pragma: no cover - the assembler forbids it
+                        pending.writer.abort()
+                        pending = None
+                    message = event.message
+                    if isinstance(message, CEchoRQ):
+                        await assoc.send(echo_response(message), context_id=event.context_id)
+                    elif isinstance(message, CStoreRQ):
+                        pending = await self.begin(assoc, negotiated, event)
+                    else:
+                        log.warning("Storage SCP ignores %s", message.message_name)
+                elif isinstance(event, (Aborted, Closed)):
+                    break
+        finally:
+            self.abandon(pending)
