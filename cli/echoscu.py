@@ -26,7 +26,18 @@ from dicomnet.transport import aio
 from dicomnet.transport.tls import client_context
 from dicomnet.uid import TRANSFER_SYNTAXES
 from dicomnet_cli.dcmtk_args import Option, OptionTable, dcmtk_command
-from dicomnet_cli.options import AcseTimeout, DimseTimeout, MaxPdu, Repeat, Timeout
+from dicomnet_cli.options import (
+    AcseTimeout,
+    Arguments,
+    Debug,
+    DimseTimeout,
+    MaxPdu,
+    Quiet,
+    Repeat,
+    Timeout,
+    Verbose,
+    Version,
+)
 
 __all__ = ["ECHOSCU_COMMAND", "ECHOSCU_OPTIONS", "app", "echoscu", "run_echoscu"]
 
@@ -138,13 +149,11 @@ def _seconds(value: int | None) -> float | None:
 def echoscu(
     peer: Annotated[str, typer.Argument(help="Hostname or address of the DICOM peer.")],
     port: Annotated[int, typer.Argument(help="TCP/IP port number of the peer.")],
-    version: Annotated[bool, typer.Option("--version", help="Print version and exit.")] = False,
-    arguments: Annotated[
-        bool, typer.Option("--arguments", help="Print the expanded command line.")
-    ] = False,
-    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print no warnings.")] = False,
-    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Processing details.")] = False,
-    debug: Annotated[bool, typer.Option("-d", "--debug", help="Debug information.")] = False,
+    version: Version = False,
+    arguments: Arguments = False,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+    debug: Debug = False,
     aetitle: Annotated[
         str, typer.Option("-aet", "--aetitle", help="Our calling AE title.")
     ] = "ECHOSCU",

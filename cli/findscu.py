@@ -54,7 +54,18 @@ from dicomnet.uid import TRANSFER_SYNTAXES, generate_uid
 from dicomnet_cli.dcmtk_args import NormalisedArgv, Option, OptionTable, dcmtk_command
 from dicomnet_cli.dump import dump_lines
 from dicomnet_cli.errors import fail
-from dicomnet_cli.options import AcseTimeout, DimseTimeout, MaxPdu, Repeat, Timeout
+from dicomnet_cli.options import (
+    AcseTimeout,
+    Arguments,
+    Debug,
+    DimseTimeout,
+    MaxPdu,
+    Quiet,
+    Repeat,
+    Timeout,
+    Verbose,
+    Version,
+)
 
 __all__ = [
     "EXIT_ASSOCIATION",
@@ -304,13 +315,11 @@ def findscu(
     query_files: Annotated[
         list[str] | None, typer.Argument(help="Query files (DICOM data set or file).")
     ] = None,
-    version: Annotated[bool, typer.Option("--version", help="Print version and exit.")] = False,
-    arguments: Annotated[
-        bool, typer.Option("--arguments", help="Print the expanded command line.")
-    ] = False,
-    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print no warnings.")] = False,
-    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Processing details.")] = False,
-    debug: Annotated[bool, typer.Option("-d", "--debug", help="Debug information.")] = False,
+    version: Version = False,
+    arguments: Arguments = False,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+    debug: Debug = False,
     key: Annotated[
         list[str] | None, typer.Option("-k", "--key", help="Key gggg,eeee=v or keyword=v.")
     ] = None,

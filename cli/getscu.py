@@ -59,7 +59,18 @@ from dicomnet_cli.findscu import (
     output_directory_or_exit,
     query_identifiers,
 )
-from dicomnet_cli.options import AcseTimeout, DimseTimeout, MaxPdu, Repeat, Timeout
+from dicomnet_cli.options import (
+    AcseTimeout,
+    Arguments,
+    Debug,
+    DimseTimeout,
+    MaxPdu,
+    Quiet,
+    Repeat,
+    Timeout,
+    Verbose,
+    Version,
+)
 from dicomnet_cli.storescp import PREFERENCE_OPTIONS, preference_of
 
 __all__ = [
@@ -286,13 +297,11 @@ def getscu(
     query_files: Annotated[
         list[str] | None, typer.Argument(help="Query files (DICOM data set or file).")
     ] = None,
-    version: Annotated[bool, typer.Option("--version", help="Print version and exit.")] = False,
-    arguments: Annotated[
-        bool, typer.Option("--arguments", help="Print the expanded command line.")
-    ] = False,
-    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print no warnings.")] = False,
-    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Processing details.")] = False,
-    debug: Annotated[bool, typer.Option("-d", "--debug", help="Debug information.")] = False,
+    version: Version = False,
+    arguments: Arguments = False,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+    debug: Debug = False,
     key: Annotated[
         list[str] | None, typer.Option("-k", "--key", help="Key gggg,eeee=v or keyword=v.")
     ] = None,

@@ -53,6 +53,7 @@ from dicomnet_cli.dcmtk_args import (
     dcmtk_command,
 )
 from dicomnet_cli.errors import fail
+from dicomnet_cli.options import Arguments, Debug, Quiet, Verbose, Version
 from dicomnet_cli.storescp import OUTPUT_FLAGS, PREFERENCE_OPTIONS, preference_of, write_options
 
 if TYPE_CHECKING:
@@ -503,13 +504,11 @@ def movescu(
     query_files: Annotated[
         list[str] | None, typer.Argument(help="Query files (DICOM data set or file).")
     ] = None,
-    version: Annotated[bool, typer.Option("--version", help="Print version and exit.")] = False,
-    arguments: Annotated[
-        bool, typer.Option("--arguments", help="Print the expanded command line.")
-    ] = False,
-    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print no warnings.")] = False,
-    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Processing details.")] = False,
-    debug: Annotated[bool, typer.Option("-d", "--debug", help="Debug information.")] = False,
+    version: Version = False,
+    arguments: Arguments = False,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+    debug: Debug = False,
     log_level: Annotated[
         str | None, typer.Option("-ll", "--log-level", help="fatal error warn info debug trace.")
     ] = None,

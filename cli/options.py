@@ -9,8 +9,10 @@ import typer
 __all__ = [
     "AcseTimeout",
     "Arguments",
+    "Debug",
     "DimseTimeout",
     "MaxPdu",
+    "Quiet",
     "ReadDataset",
     "ReadFile",
     "ReadFileOnly",
@@ -22,6 +24,8 @@ __all__ = [
     "Repeat",
     "StopBefore",
     "Timeout",
+    "Verbose",
+    "Version",
 ]
 
 # Input options of dcmdump and dcmconv (and later tools reading files).
@@ -64,3 +68,9 @@ MaxPdu = Annotated[
     int, typer.Option("-pdu", "--max-pdu", min=4096, max=131072, help="Max receive PDU.")
 ]
 Repeat = Annotated[int, typer.Option("--repeat", min=1, help="Repeat n times.")]
+
+# General options of every DCMTK tool.
+Version = Annotated[bool, typer.Option("--version", help="Print version and exit.")]
+Quiet = Annotated[bool, typer.Option("-q", "--quiet", help="Print no warnings.")]
+Verbose = Annotated[bool, typer.Option("-v", "--verbose", help="Processing details.")]
+Debug = Annotated[bool, typer.Option("-d", "--debug", help="Debug information.")]

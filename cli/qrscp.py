@@ -42,6 +42,7 @@ from dicomnet.services.storage_scp import preferred_transfer_syntaxes
 from dicomnet.transport import aio
 from dicomnet_cli.dcmtk_args import NormalisedArgv, Option, OptionTable, dcmtk_command
 from dicomnet_cli.errors import fail
+from dicomnet_cli.options import Arguments, Debug, Quiet, Verbose, Version
 from dicomnet_cli.storescp import PREFERENCE_OPTIONS, preference_of
 
 __all__ = [
@@ -266,13 +267,11 @@ def qrscp(
         str | None, typer.Argument(help="Folder of DICOM files to serve (indexed at start).")
     ] = None,
     port: Annotated[int | None, typer.Argument(help="TCP/IP port number to listen on.")] = None,
-    version: Annotated[bool, typer.Option("--version", help="Print version and exit.")] = False,
-    arguments: Annotated[
-        bool, typer.Option("--arguments", help="Print the expanded command line.")
-    ] = False,
-    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print no warnings.")] = False,
-    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Processing details.")] = False,
-    debug: Annotated[bool, typer.Option("-d", "--debug", help="Debug information.")] = False,
+    version: Version = False,
+    arguments: Arguments = False,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+    debug: Debug = False,
     aetitle: Annotated[
         str | None, typer.Option("-aet", "--aetitle", help="Our AE title (default QRSCP).")
     ] = None,

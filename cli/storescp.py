@@ -41,6 +41,7 @@ from dicomnet_cli.dcmtk_args import (
     dcmtk_command,
 )
 from dicomnet_cli.errors import fail
+from dicomnet_cli.options import Arguments, Debug, Quiet, Verbose, Version
 
 __all__ = ["STORESCP_COMMAND", "STORESCP_OPTIONS", "app", "run_storescp", "storescp"]
 
@@ -313,13 +314,11 @@ def _seconds(value: int | None) -> float | None:
 def storescp(
     ctx: typer.Context,
     port: Annotated[int | None, typer.Argument(help="TCP/IP port number to listen on.")] = None,
-    version: Annotated[bool, typer.Option("--version", help="Print version and exit.")] = False,
-    arguments: Annotated[
-        bool, typer.Option("--arguments", help="Print the expanded command line.")
-    ] = False,
-    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print no warnings.")] = False,
-    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Processing details.")] = False,
-    debug: Annotated[bool, typer.Option("-d", "--debug", help="Debug information.")] = False,
+    version: Version = False,
+    arguments: Arguments = False,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+    debug: Debug = False,
     aetitle: Annotated[str, typer.Option("-aet", "--aetitle", help="Our AE title.")] = "STORESCP",
     output_directory: Annotated[
         str, typer.Option("-od", "--output-directory", help="Write received objects here.")

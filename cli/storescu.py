@@ -41,7 +41,18 @@ from dicomnet_cli.dcmtk_args import (
     Requires,
     dcmtk_command,
 )
-from dicomnet_cli.options import AcseTimeout, DimseTimeout, MaxPdu, Repeat, Timeout
+from dicomnet_cli.options import (
+    AcseTimeout,
+    Arguments,
+    Debug,
+    DimseTimeout,
+    MaxPdu,
+    Quiet,
+    Repeat,
+    Timeout,
+    Verbose,
+    Version,
+)
 
 __all__ = ["STORESCU_COMMAND", "STORESCU_OPTIONS", "app", "run_storescu", "storescu"]
 
@@ -123,13 +134,11 @@ def storescu(
     peer: Annotated[str, typer.Argument(help="Hostname or address of the DICOM peer.")],
     port: Annotated[int, typer.Argument(help="TCP/IP port number of the peer.")],
     files: Annotated[list[str], typer.Argument(help="DICOM files (or directories with +sd).")],
-    version: Annotated[bool, typer.Option("--version", help="Print version and exit.")] = False,
-    arguments: Annotated[
-        bool, typer.Option("--arguments", help="Print the expanded command line.")
-    ] = False,
-    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print no warnings.")] = False,
-    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="Processing details.")] = False,
-    debug: Annotated[bool, typer.Option("-d", "--debug", help="Debug information.")] = False,
+    version: Version = False,
+    arguments: Arguments = False,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+    debug: Debug = False,
     scan_directories: Annotated[
         bool, typer.Option("+sd", "--scan-directories", help="Scan directories for files.")
     ] = False,
