@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import attrs
 import typer
@@ -335,3 +336,20 @@ def dcmtk_command(table: OptionTable) -> type[typer.core.TyperCommand]:
 
     DcmtkCommand.__name__ = "DcmtkCommand"
     return DcmtkCommand
+
+
+def standalone_app(
+    name: str,
+    help_text: str,
+    command_class: type[typer.core.TyperCommand],
+    function: Callable[..., Any],
+) -> typer.Typer:
+    """A one-command typer app for a tool (``python -m dicomnet_cli.<name>``, console scripts).
+
+    The same command is mounted under ``dicomnet`` by ``cli/main.py``.
+    """
+    app = typer.Typer(
+        name=name, help=help_text, pretty_exceptions_enable=False, add_completion=False
+    )
+    app.command(name, cls=command_class)(function)
+    return app

@@ -25,7 +25,7 @@ from dicomnet.services.echo import VERIFICATION_SOP_CLASS, echo
 from dicomnet.transport import aio
 from dicomnet.transport.tls import client_context
 from dicomnet.uid import TRANSFER_SYNTAXES
-from dicomnet_cli.dcmtk_args import Option, OptionTable, dcmtk_command
+from dicomnet_cli.dcmtk_args import Option, OptionTable, dcmtk_command, standalone_app
 from dicomnet_cli.options import (
     AcseTimeout,
     Arguments,
@@ -238,10 +238,4 @@ def _fail(message: str) -> None:
     raise typer.Exit(1)
 
 
-app = typer.Typer(
-    name="echoscu",
-    help="DICOM verification (C-ECHO) SCU.",
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
-app.command("echoscu", cls=ECHOSCU_COMMAND)(echoscu)
+app = standalone_app("echoscu", "DICOM verification (C-ECHO) SCU.", ECHOSCU_COMMAND, echoscu)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import contextlib
 import enum
 import os
-from collections.abc import Iterator
-from typing import NoReturn
+from collections.abc import Callable, Iterable, Iterator
+from typing import NoReturn, TypeVar
 
 import typer
 
@@ -23,6 +23,9 @@ from dicomnet.errors import (
 )
 
 __all__ = ["ExitCode", "command_boundary", "describe", "fail"]
+
+
+_R = TypeVar("_R")
 
 
 class ExitCode(enum.IntEnum):
@@ -106,3 +109,20 @@ def command_boundary(command: str, stage: Stage, subject: str | os.PathLike[str]
     except Exception as exc:
         message, code = describe(exc, stage, os.fspath(subject))
         fail(command, message, code)
+
+
+def exit_with_worst(
+    command: str, results: Iterable[_R], exit_code_of: Callable[[_R], tuple[int, str | None]]
+) -> NoReturn:
+    """Print one error line per failed operation and exit with the highest code (0 if none).
+
+    Used by the commands that run several operations (``--repeat``, several query files): the
+    worst outcome decides, so a script can trust exit 0.
+    """
+    code = 0
+    for result in results:
+        result_code, message = exit_code_of(result)
+        if message is not None:
+            typer.echo(f"{command}: error: {message}", err=True)
+        code = max(code, result_code)
+    raise typer.Exit(code)

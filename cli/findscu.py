@@ -51,9 +51,15 @@ from dicomnet.services.query import (
 )
 from dicomnet.transport import aio
 from dicomnet.uid import TRANSFER_SYNTAXES, generate_uid
-from dicomnet_cli.dcmtk_args import NormalisedArgv, Option, OptionTable, dcmtk_command
+from dicomnet_cli.dcmtk_args import (
+    NormalisedArgv,
+    Option,
+    OptionTable,
+    dcmtk_command,
+    standalone_app,
+)
 from dicomnet_cli.dump import dump_lines
-from dicomnet_cli.errors import fail
+from dicomnet_cli.errors import exit_with_worst, fail
 from dicomnet_cli.options import (
     AcseTimeout,
     Arguments,
@@ -445,19 +451,7 @@ class _WriteError(Exception):
 
 
 def _finish(runs: list[FindRun]) -> NoReturn:
-    code = 0
-    for run in runs:
-        run_code, message = run_exit_code(run)
-        if message is not None:
-            typer.echo(f"{COMMAND}: error: {message}", err=True)
-        code = max(code, run_code)
-    raise typer.Exit(code)
+    exit_with_worst(COMMAND, runs, run_exit_code)
 
 
-app = typer.Typer(
-    name="findscu",
-    help="DICOM query (C-FIND) SCU.",
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
-app.command("findscu", cls=FINDSCU_COMMAND)(findscu)
+app = standalone_app("findscu", "DICOM query (C-FIND) SCU.", FINDSCU_COMMAND, findscu)

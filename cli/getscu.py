@@ -47,8 +47,14 @@ from dicomnet.services.storage_scp import preferred_transfer_syntaxes
 from dicomnet.services.store import DirectorySink, OutputDirectoryError, StorageSink
 from dicomnet.transport import aio
 from dicomnet.uid import STORAGE_SOP_CLASSES
-from dicomnet_cli.dcmtk_args import NormalisedArgv, Option, OptionTable, dcmtk_command
-from dicomnet_cli.errors import fail
+from dicomnet_cli.dcmtk_args import (
+    NormalisedArgv,
+    Option,
+    OptionTable,
+    dcmtk_command,
+    standalone_app,
+)
+from dicomnet_cli.errors import exit_with_worst, fail
 from dicomnet_cli.findscu import (
     EXIT_ASSOCIATION,
     EXIT_BAD_OUTPUT_DIRECTORY,
@@ -396,19 +402,7 @@ def getscu(
 
 
 def _finish(runs: list[GetRun]) -> NoReturn:
-    code = 0
-    for run in runs:
-        run_code, message = get_exit_code(run)
-        if message is not None:
-            typer.echo(f"{COMMAND}: error: {message}", err=True)
-        code = max(code, run_code)
-    raise typer.Exit(code)
+    exit_with_worst(COMMAND, runs, get_exit_code)
 
 
-app = typer.Typer(
-    name="getscu",
-    help="DICOM retrieve (C-GET) SCU.",
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
-app.command("getscu", cls=GETSCU_COMMAND)(getscu)
+app = standalone_app("getscu", "DICOM retrieve (C-GET) SCU.", GETSCU_COMMAND, getscu)

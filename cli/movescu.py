@@ -51,8 +51,9 @@ from dicomnet_cli.dcmtk_args import (
     OptionTable,
     Requires,
     dcmtk_command,
+    standalone_app,
 )
-from dicomnet_cli.errors import fail
+from dicomnet_cli.errors import exit_with_worst, fail
 from dicomnet_cli.options import Arguments, Debug, Quiet, Verbose, Version
 from dicomnet_cli.storescp import OUTPUT_FLAGS, PREFERENCE_OPTIONS, preference_of, write_options
 
@@ -730,22 +731,10 @@ def _finish(outcomes: list[MoveOutcome], seconds: float, quiet: bool) -> None:
             f"{seconds:.2f} s ({rate:.1f} objects/s, {size / 1e6 / max(seconds, 1e-9):.1f} MB/s)",
             err=True,
         )
-    code = 0
-    for outcome in outcomes:
-        outcome_code, message = outcome_exit_code(outcome)
-        if message is not None:
-            typer.echo(f"{COMMAND}: error: {message}", err=True)
-        code = max(code, outcome_code)
-    raise typer.Exit(code)
+    exit_with_worst(COMMAND, outcomes, outcome_exit_code)
 
 
-app = typer.Typer(
-    name="movescu",
-    help="DICOM retrieve (C-MOVE) SCU.",
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
-app.command("movescu", cls=MOVESCU_COMMAND)(movescu)
+app = standalone_app("movescu", "DICOM retrieve (C-MOVE) SCU.", MOVESCU_COMMAND, movescu)
 
 
 def main() -> None:

@@ -40,7 +40,13 @@ from dicomnet.archive import Archive
 from dicomnet.services.qr_scp import QRSCP, qr_acceptor_config
 from dicomnet.services.storage_scp import preferred_transfer_syntaxes
 from dicomnet.transport import aio
-from dicomnet_cli.dcmtk_args import NormalisedArgv, Option, OptionTable, dcmtk_command
+from dicomnet_cli.dcmtk_args import (
+    NormalisedArgv,
+    Option,
+    OptionTable,
+    dcmtk_command,
+    standalone_app,
+)
 from dicomnet_cli.errors import fail
 from dicomnet_cli.options import Arguments, Debug, Quiet, Verbose, Version
 from dicomnet_cli.storescp import PREFERENCE_OPTIONS, preference_of
@@ -378,13 +384,7 @@ def qrscp(
         fail(COMMAND, str(exc), 1)
 
 
-app = typer.Typer(
-    name="qrscp",
-    help="Embedded DICOM archive (Q/R SCP).",
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
-app.command("qrscp", cls=QRSCP_COMMAND)(qrscp)
+app = standalone_app("qrscp", "Embedded DICOM archive (Q/R SCP).", QRSCP_COMMAND, qrscp)
 
 if __name__ == "__main__":
     app()

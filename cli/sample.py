@@ -24,7 +24,7 @@ from dicomnet.uid import (
     EXPLICIT_VR_LITTLE_ENDIAN,
     IMPLICIT_VR_LITTLE_ENDIAN,
 )
-from dicomnet_cli.dcmtk_args import Option, OptionTable, dcmtk_command
+from dicomnet_cli.dcmtk_args import Option, OptionTable, dcmtk_command, standalone_app
 
 __all__ = ["SAMPLE_COMMAND", "SAMPLE_OPTIONS", "app", "parse_size", "sample"]
 
@@ -138,10 +138,6 @@ def sample(
         typer.echo(f"{len(files)} files, {total} bytes in {out_dir}")
 
 
-app = typer.Typer(
-    name="sample",
-    help="Write a synthetic DICOM study with dicomnet's own codec.",
-    pretty_exceptions_enable=False,
-    add_completion=False,
+app = standalone_app(
+    "sample", "Write a synthetic DICOM study with dicomnet's own codec.", SAMPLE_COMMAND, sample
 )
-app.command("sample", cls=SAMPLE_COMMAND)(sample)

@@ -39,6 +39,7 @@ from dicomnet_cli.dcmtk_args import (
     OptionTable,
     Requires,
     dcmtk_command,
+    standalone_app,
 )
 from dicomnet_cli.errors import fail
 from dicomnet_cli.options import Arguments, Debug, Quiet, Verbose, Version
@@ -420,13 +421,7 @@ def storescp(
         sink.close()
 
 
-app = typer.Typer(
-    name="storescp",
-    help="DICOM storage (C-STORE) SCP.",
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
-app.command("storescp", cls=STORESCP_COMMAND)(storescp)
+app = standalone_app("storescp", "DICOM storage (C-STORE) SCP.", STORESCP_COMMAND, storescp)
 
 if __name__ == "__main__":
     app()

@@ -40,6 +40,7 @@ from dicomnet_cli.dcmtk_args import (
     OptionTable,
     Requires,
     dcmtk_command,
+    standalone_app,
 )
 from dicomnet_cli.options import (
     AcseTimeout,
@@ -249,10 +250,4 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(1)
 
 
-app = typer.Typer(
-    name="storescu",
-    help="DICOM storage (C-STORE) SCU.",
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
-app.command("storescu", cls=STORESCU_COMMAND)(storescu)
+app = standalone_app("storescu", "DICOM storage (C-STORE) SCU.", STORESCU_COMMAND, storescu)
