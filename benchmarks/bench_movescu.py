@@ -2,6 +2,11 @@
 
 Run: ``.venv/bin/python benchmarks/bench_movescu.py [--repeats N] [--large] [--tools ...]``.
 
+``--startup`` measures start-up alone (no studies, no dcmqrscp): the CPU each tool spends on
+``--version``, ``--help``, up to its A-ASSOCIATE-RQ (read from ``/proc/<pid>/schedstat`` when
+that PDU has arrived at a peer of this script's, the Storage SCP listening) and in total once
+the peer rejects the association; medians and the ratio ours/DCMTK.
+
 One command: generates two studies with :func:`dicomnet.samples.generate_study` (500 objects of
 64x64 16-bit pixels, ~9.6 kB each; 100 objects of 512x512, ~530 kB each), indexes them with
 ``dcmqridx`` and starts ``dcmqrscp`` (default fork mode) on 127.0.0.1 with an AE table naming
@@ -24,7 +29,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -71,9 +78,9 @@ def _program(name: str) -> str:
     return path
 
 
-def _command(tool: str, study: Study, qr_port: int, port: int, out: Path) -> list[str]:
-    """The command line with which ``tool`` moves ``study`` to itself on ``port``."""
-    keys = ["-k", "QueryRetrieveLevel=STUDY", "-k", f"StudyInstanceUID={study.study_uid}"]
+def _command(tool: str, study_uid: str, qr_port: int, port: int, out: Path) -> list[str]:
+    """The command line with which ``tool`` moves study ``study_uid`` to itself on ``port``."""
+    keys = ["-k", "QueryRetrieveLevel=STUDY", "-k", f"StudyInstanceUID={study_uid}"]
     ae = AE[tool]
     if tool == "dcmtk":
         head = [_program("movescu"), "-S", "-aet", ae, "-aem", ae, "-aec", "QRSCP"]
@@ -162,7 +169,7 @@ def _bench(
                 out = work / f"out-{tool}"
                 shutil.rmtree(out, ignore_errors=True)
                 out.mkdir()
-                cmd = _command(tool, study, qr_port, ports[tool], out)
+                cmd = _command(tool, study.study_uid, qr_port, ports[tool], out)
                 env = dcmtk_env() if tool == "dcmtk" else python_env
                 wall, cpu, rss, code = _run(cmd, env, work)
                 if code != 0:
@@ -212,6 +219,114 @@ def _report(
         print()
 
 
+# --- start-up: what a small move pays before its first PDU -------------------------------------
+
+#: A-ASSOCIATE-RJ (PS3.8 §9.3.4): rejected-permanent, by the service user, no reason given.
+_ASSOCIATE_RJ = bytes([0x03, 0, 0, 0, 0, 4, 0, 1, 1, 1])
+
+
+def _cpu_seconds_of(pid: int) -> float | None:
+    """CPU time so far of a running process (``/proc/<pid>/schedstat``, ns), None if unknown."""
+    try:
+        with open(f"/proc/{pid}/schedstat", encoding="ascii") as f:
+            return int(f.read().split()[0]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _read_pdu(conn: socket.socket) -> bytes:
+    """One PDU from ``conn`` (its 6-byte header says how long), or what came before EOF."""
+    data = b""
+    while len(data) < 6 or len(data) < 6 + int.from_bytes(data[2:6], "big"):
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def _cpu_at_associate_rq(
+    cmd: list[str], env: dict[str, str], server: socket.socket
+) -> tuple[float | None, float]:
+    """Run ``cmd`` against ``server``: its CPU when its A-ASSOCIATE-RQ has arrived (read from
+    /proc while it waits for the answer) and in total, once rejected (``wait4`` rusage)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        server.settimeout(30)
+        conn, _addr = server.accept()
+        with conn:
+            rq = _read_pdu(conn)
+            at_rq = _cpu_seconds_of(proc.pid)
+            if rq[:1] != b"\x01":
+                sys.exit(f"{cmd[0]} sent no A-ASSOCIATE-RQ: {rq[:16].hex()}")
+            conn.sendall(_ASSOCIATE_RJ)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    total = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return at_rq, total
+
+
+def _cpu_of(cmd: list[str], env: dict[str, str]) -> float:
+    """CPU (user + system) of one run of ``cmd``, which must exit 0."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    code = subprocess.run(cmd, env=env, capture_output=True).returncode
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if code != 0:
+        sys.exit(f"{' '.join(cmd)} exited {code}")
+    return after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+
+
+def _startup(tools: list[str], repeats: int, work: Path) -> None:
+    """Medians of the CPU each tool spends on ``--version``, ``--help``, up to its first PDU
+    (A-ASSOCIATE-RQ, with its Storage SCP listening), and in total when that is rejected."""
+    python_env = _python_env(work)
+    rows: dict[str, dict[str, list[float]]] = {}
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(4)
+        peer_port = server.getsockname()[1]
+        for n in range(repeats + 1):  # the first round warms the page and bytecode caches
+            for tool in tools:
+                env = dcmtk_env() if tool == "dcmtk" else python_env
+                cmd = _command(tool, "1.2.3", peer_port, free_port(), work)
+                at_rq, total = _cpu_at_associate_rq(cmd, env, server)
+                probes = {"at A-ASSOCIATE-RQ": at_rq, "rejected, total": total}
+                if tool != "pynetdicom":  # its movescu has no --version, and --help needs a peer
+                    probes["--version"] = _cpu_of([cmd[0], "--version"], env)
+                    probes["--help"] = _cpu_of([cmd[0], "--help"], env)
+                if n:
+                    for name, value in probes.items():
+                        if value is not None:
+                            rows.setdefault(tool, {}).setdefault(name, []).append(value)
+    names = ("--version", "--help", "at A-ASSOCIATE-RQ", "rejected, total")
+    print(f"\nstart-up CPU (user + system), median of {repeats}, seconds")
+    header = f"{'tool':<12}" + "".join(f"{name:>19}" for name in names)
+    print(header)
+    print("-" * len(header))
+    medians = {
+        tool: {name: statistics.median(v) for name, v in rows.get(tool, {}).items()}
+        for tool in tools
+    }
+    for tool in tools:
+        cells = (medians[tool].get(name) for name in names)
+        print(f"{tool:<12}" + "".join("-".rjust(19) if c is None else f"{c:19.3f}" for c in cells))
+    if "dicomnet" in medians and "dcmtk" in medians:
+        ours, theirs = medians["dicomnet"], medians["dcmtk"]
+        ratios = (
+            ours[name] / theirs[name] if name in ours and theirs.get(name) else None
+            for name in names
+        )
+        print(
+            f"{'ours/dcmtk':<12}"
+            + "".join("-".rjust(19) if r is None else f"{r:18.1f}x" for r in ratios)
+        )
+
+
 def _write_config(
     root: Path, db: Path, qr_port: int, ports: dict[str, int], files: list[Path]
 ) -> Path:
@@ -244,10 +359,19 @@ def main() -> None:
         "--large-tools", default="dcmtk,dicomnet", help="tools for --large (default dcmtk,dicomnet)"
     )
     parser.add_argument("--keep", type=Path, help="generate into this directory and keep it")
+    parser.add_argument(
+        "--startup",
+        action="store_true",
+        help="only the start-up probes (--version, --help, CPU up to the A-ASSOCIATE-RQ)",
+    )
     args = parser.parse_args()
     tools = [t for t in args.tools.split(",") if t]
     if not tools or any(t not in TOOLS for t in tools):
         parser.error(f"--tools must name some of {', '.join(TOOLS)}")
+    if args.startup:
+        with tempfile.TemporaryDirectory(prefix="bench-movescu-") as tmp:
+            _startup(tools, args.repeats, Path(tmp))
+        return
     _program("dcmqrscp")
     with tempfile.TemporaryDirectory(prefix="bench-movescu-") as tmp:
         work = args.keep or Path(tmp)

@@ -29,6 +29,8 @@ import attrs
 import typer
 import typer.core
 
+from dicomnet_cli.params import install as install_converters
+
 __all__ = [
     "ArgvError",
     "Conflict",
@@ -315,6 +317,7 @@ def dcmtk_command(table: OptionTable) -> type[typer.core.TyperCommand]:
 
     class DcmtkCommand(typer.core.TyperCommand):
         def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:  # type: ignore[override]
+            install_converters(self, ctx)  # no pydantic at start-up (cli/params.py)
             if not args:
                 return super().parse_args(ctx, ["--help"])  # DCMTK: usage, exit 0
             try:

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import gc
+import logging
 import os
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import NoReturn, TypeVar
 
@@ -22,7 +25,7 @@ from dicomnet.errors import (
     DictionaryError,
 )
 
-__all__ = ["ExitCode", "command_boundary", "describe", "fail"]
+__all__ = ["ExitCode", "command_boundary", "describe", "fail", "run_console_script", "startup_done"]
 
 
 _R = TypeVar("_R")
@@ -126,3 +129,48 @@ def exit_with_worst(
             typer.echo(f"{command}: error: {message}", err=True)
         code = max(code, result_code)
     raise typer.Exit(code)
+
+
+_console_script = False
+
+
+def run_console_script(app: Callable[[], object], *, pause_gc: bool = False) -> NoReturn:
+    """Run a typer ``app`` as a console script and leave the process without tearing it down.
+
+    At the end the process exits with :func:`os._exit` once output and log handlers are
+    flushed, instead of freeing the ~200,000 objects of a loaded process one by one (about
+    35 ms of CPU per ``movescu`` run; mypy exits the same way). With ``pause_gc`` the cyclic
+    garbage collector is off during start-up until the command calls :func:`startup_done`
+    (only for commands that do): about 7 ms of CPU less, for about 1 MB of start-up garbage
+    (some 4,000 objects, such as the classes attrs replaces by slotted ones) that is frozen
+    with the rest instead of collected. Use it only for the process's own entry point: code
+    after it never runs.
+    """
+    global _console_script
+    _console_script = True
+    if pause_gc:
+        gc.disable()
+    try:
+        app()
+        code: object = 0
+    except SystemExit as exc:
+        code = exc.code
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):  # sys.exit("message"): printed, exit status 1
+        print(code, file=sys.stderr)
+        code = 1
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)
+
+
+def startup_done() -> None:
+    """The command has loaded what it needs: resume garbage collection, with everything
+    allocated so far frozen (:func:`gc.freeze`), so collections during the work never walk it.
+    Does nothing unless :func:`run_console_script` started the process."""
+    if _console_script:
+        gc.freeze()
+        gc.enable()

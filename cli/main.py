@@ -11,6 +11,7 @@ import dicomnet
 from dicomnet_cli.convert import CONVERT_COMMAND, convert
 from dicomnet_cli.dump import DUMP_COMMAND, dump
 from dicomnet_cli.echoscu import ECHOSCU_COMMAND, echoscu
+from dicomnet_cli.errors import run_console_script
 from dicomnet_cli.findscu import FINDSCU_COMMAND, findscu
 from dicomnet_cli.getscu import GETSCU_COMMAND, getscu
 from dicomnet_cli.movescu import MOVESCU_COMMAND, movescu
@@ -73,4 +74,4 @@ app.command("sample", cls=SAMPLE_COMMAND)(sample)
 
 def main() -> None:
     """Console-script entry point."""
-    app()
+    run_console_script(app)

@@ -16,34 +16,14 @@ Pending response under ``-pi``).
 
 from __future__ import annotations
 
-import asyncio
-import importlib.metadata
 import logging
-import logging.config
-import os
-import ssl
 import time
-from typing import TYPE_CHECKING, Annotated, Final, Self
+from typing import TYPE_CHECKING, Annotated, Final
 
 import typer
 import typer.core
 
-from dicomnet.dataset import Dataset, read_file
-from dicomnet.dimse import StatusCategory, status_name
 from dicomnet.errors import DicomNetError
-from dicomnet.services.move import RetrieveResponse
-from dicomnet.services.query import IdentifierError, QueryModel, build_identifier
-from dicomnet.services.store import DirectorySink, OutputDirectoryError, StoreRequest, StoreResult
-from dicomnet.transport.access import HostAccess
-from dicomnet.transport.aio import Timeouts
-from dicomnet.transport.retrieve import (
-    MoveOutcome,
-    MoveProgress,
-    RetrieveError,
-    Stage,
-    retrieve,
-)
-from dicomnet.transport.tls import client_context, server_context
 from dicomnet_cli.dcmtk_args import (
     Conflict,
     NormalisedArgv,
@@ -53,15 +33,30 @@ from dicomnet_cli.dcmtk_args import (
     dcmtk_command,
     standalone_app,
 )
-from dicomnet_cli.errors import exit_with_worst, fail
+from dicomnet_cli.errors import exit_with_worst, fail, run_console_script, startup_done
+from dicomnet_cli.movescu_progress import (
+    PROGRESS_ENV,
+    ConsoleHandler,
+    Progress,
+    progress_console,
+    status_text,
+    summary_line,
+)
 from dicomnet_cli.options import Arguments, Debug, Quiet, Verbose, Version
 from dicomnet_cli.storescp import OUTPUT_FLAGS, PREFERENCE_OPTIONS, preference_of, write_options
 
 if TYPE_CHECKING:
-    from rich.console import Console
-    from rich.progress import Progress, TaskID
+    import ssl
 
-__all__ = ["MOVESCU_COMMAND", "MOVESCU_OPTIONS", "app", "main", "movescu"]
+    from rich.console import Console
+
+    from dicomnet.dataset import Dataset
+    from dicomnet.services.query import QueryModel
+    from dicomnet.services.store import DirectorySink
+    from dicomnet.transport.access import HostAccess
+    from dicomnet.transport.retrieve import MoveOutcome
+
+__all__ = ["MOVESCU_COMMAND", "MOVESCU_OPTIONS", "PROGRESS_ENV", "app", "main", "movescu"]
 
 COMMAND: Final = "movescu"
 EXIT_QUERY_FILE: Final = 20
@@ -75,10 +70,11 @@ EXIT_FAILURE: Final = 69
 
 log = logging.getLogger("dicomnet.movescu")
 
+#: ``-P/-S/-O`` and the :class:`~dicomnet.services.query.QueryModel` member each selects.
 _MODELS: Final = (
-    ("-P", "--patient", QueryModel.PATIENT_ROOT),
-    ("-S", "--study", QueryModel.STUDY_ROOT),
-    ("-O", "--psonly", QueryModel.PATIENT_STUDY_ONLY),
+    ("-P", "--patient", "PATIENT_ROOT"),
+    ("-S", "--study", "STUDY_ROOT"),
+    ("-O", "--psonly", "PATIENT_STUDY_ONLY"),
 )
 
 #: ``-x`` options for the C-MOVE association (DCMTK's spellings) and their retrieve() keys.
@@ -182,7 +178,9 @@ MOVESCU_COMMAND: Final[type[typer.core.TyperCommand]] = _MovescuCommand
 
 
 def _model(argv: NormalisedArgv) -> QueryModel:
-    return next((m for _s, long, m in _MODELS if argv.has(long)), QueryModel.PATIENT_ROOT)
+    from dicomnet.services.query import QueryModel
+
+    return QueryModel[next((m for _s, long, m in _MODELS if argv.has(long)), "PATIENT_ROOT")]
 
 
 def _outgoing(argv: NormalisedArgv) -> str:
@@ -195,6 +193,8 @@ def _seconds(value: int | None) -> float | None:
 
 def _read_query(path: str) -> Dataset:
     """A query file: Part 10 or a bare data set (detected); exit 20 when it cannot be read."""
+    from dicomnet.dataset import read_file
+
     try:
         return read_file(path).dataset
     except OSError as exc:
@@ -204,6 +204,8 @@ def _read_query(path: str) -> Dataset:
 
 
 def _identifiers(keys: list[str], files: list[str]) -> list[Dataset]:
+    from dicomnet.services.query import IdentifierError, build_identifier
+
     try:
         if not files:
             return [build_identifier(keys)]
@@ -213,6 +215,8 @@ def _identifiers(keys: list[str], files: list[str]) -> list[Dataset]:
 
 
 def _version_text() -> str:
+    import importlib.metadata
+
     import dicomnet
 
     parts = [f"movescu (dicomnet {dicomnet.__version__})"]
@@ -224,199 +228,17 @@ def _version_text() -> str:
     return "\n".join(parts)
 
 
-def _size(n: int) -> str:
-    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
-        if n >= scale:
-            return f"{n / scale:.1f} {unit}"
-    return f"{n} B"
-
-
-def _log_stored(request: StoreRequest, result: StoreResult) -> None:
-    if result.status == 0x0000:
-        log.info("stored %s", result.path or request.sop_instance_uid[:64])
-    else:
-        log.warning(
-            "C-STORE of %s answered 0x%04X: %s",
-            request.sop_instance_uid[:64],
-            result.status,
-            result.error_comment,
-        )
-
-
-#: Statuses of C-MOVE-RSP (PS3.4 C.4.2.1.5) that status_name() knows only by their class.
-_MOVE_STATUS: Final = {
-    0xA701: "Refused: Out of Resources - Unable to calculate number of matches",
-    0xA702: "Refused: Out of Resources - Unable to perform sub-operations",
-    0xA801: "Refused: Move Destination unknown",
-    0xA900: "Failed: Identifier does not match SOP Class",
-    0xB000: "Warning: Sub-operations Complete - One or more Failures or Warnings",
-}
-
-
-def _status(status: int) -> str:
-    name = _MOVE_STATUS.get(status) or status_name(status)
-    return name if f"{status:04X}" in name.upper() else f"{name} (0x{status:04X})"
-
-
-def _log_progress(event: MoveProgress) -> None:
-    rsp = event.response
-    log.info(
-        "move %d: %s, remaining %s, completed %s, failed %s, warning %s; received %d objects (%s)",
-        event.index,
-        _status(rsp.status),
-        rsp.remaining,
-        rsp.completed,
-        rsp.failed,
-        rsp.warning,
-        event.received,
-        _size(event.received_bytes),
-    )
-
-
-PROGRESS_ENV: Final = "MOVESCU_PROGRESS"
-"""``always`` draws the progress bar even when stderr is not a terminal, ``never`` never draws it;
-unset or ``auto``: a bar when stderr is a terminal, INFO log lines (``-v``) otherwise."""
-
-
-def _progress_console(quiet: bool) -> Console | None:
-    """The rich console for the live bar on stderr, or None for plain log lines."""
-    mode = os.environ.get(PROGRESS_ENV, "auto").lower()
-    if quiet or mode == "never":
-        return None
-    from rich.console import Console
-
-    console = Console(stderr=True, force_terminal=True if mode == "always" else None)
-    return console if console.is_terminal else None
-
-
-class _ConsoleHandler(logging.Handler):
-    """Log records printed above the live bar (plain text, no rich markup)."""
-
-    def __init__(self, console: Console) -> None:
-        super().__init__()
-        self.console = console
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            self.console.print(self.format(record), markup=False, highlight=False, soft_wrap=True)
-        except Exception:  # pragma: no cover - logging must never raise
-            self.handleError(record)
-
-
-class _Progress:
-    """Progress of the moves from the sub-operation counts of each C-MOVE-RSP (PS3.4 C.4.2.1.6).
-
-    On a terminal a live rich bar (completed+failed+warning of the total, objects and bytes
-    received, rate); otherwise one INFO log line per response.
-    """
-
-    def __init__(self, console: Console | None) -> None:
-        self.console = console
-        self.start = time.monotonic()
-        self.objects = 0
-        self.bytes = 0
-        self._bar: Progress | None = None
-        self._task: TaskID | None = None
-        self._last: MoveProgress | None = None
-        self._move_bytes: dict[int, int] = {}
-
-    def __enter__(self) -> Self:
-        if self.console is not None:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-            from rich.table import Column
-
-            self._bar = Progress(
-                TextColumn("{task.description}", table_column=Column(no_wrap=True)),
-                MofNCompleteColumn(table_column=Column(no_wrap=True)),
-                BarColumn(bar_width=12),
-                TextColumn("{task.fields[detail]}", table_column=Column(ratio=1)),
-                console=self.console,
-                refresh_per_second=8,
-            )
-            self._task = self._bar.add_task("move", total=None, detail="waiting")
-            self._bar.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._bar is not None:
-            self._redraw()
-            self._bar.stop()
-
-    def stored(self, request: StoreRequest, result: StoreResult) -> None:
-        """on_stored: count the object at once (bytes come with the next response)."""
-        self.objects += 1
-        _log_stored(request, result)
-        if self._bar is not None:
-            self._redraw()
-
-    def update(self, event: MoveProgress) -> None:
-        """One C-MOVE-RSP."""
-        self._last = event
-        self._move_bytes[event.index] = event.received_bytes
-        self.bytes = sum(self._move_bytes.values())
-        if self._bar is None:
-            _log_progress(event)
-        else:
-            self._redraw()
-
-    def finished(self, outcome: MoveOutcome) -> None:
-        """The move's final response: its counts complete the bar (remaining 0)."""
-        self._move_bytes[outcome.index] = outcome.received_bytes
-        self.bytes = sum(self._move_bytes.values())
-        if self._bar is None or outcome.status is None:
-            return
-        rsp = RetrieveResponse(
-            status=outcome.status,
-            remaining=0,
-            completed=outcome.completed,
-            failed=outcome.failed,
-            warning=outcome.warning,
-        )
-        self._last = MoveProgress(outcome.index, rsp, outcome.received, outcome.received_bytes)
-        self._redraw()
-
-    def pending_objects(self, outcomes: list[MoveOutcome]) -> int:
-        """Objects stored during the move that had not ended (after ``outcomes``)."""
-        return max(self.objects - sum(o.received for o in outcomes), 0)
-
-    def _redraw(self) -> None:
-        assert self._bar is not None
-        assert self._task is not None
-        seconds = max(time.monotonic() - self.start, 1e-9)
-        detail = (
-            f"{self.objects} objects, {_size(self.bytes)}, {self.objects / seconds:.1f} objects/s, "
-            f"{self.bytes / 1e6 / seconds:.1f} MB/s"
-        )
-        event = self._last
-        if event is None:
-            self._bar.update(self._task, detail=detail)
-            return
-        rsp = event.response
-        done = sum(n or 0 for n in (rsp.completed, rsp.failed, rsp.warning))
-        total = None if rsp.remaining is None else done + rsp.remaining
-        description = f"move {event.index}"
-        detail = (
-            f"remaining {_count(rsp.remaining)}, completed {_count(rsp.completed)}, failed "
-            f"{_count(rsp.failed)}, warning {_count(rsp.warning)}; {detail}"
-        )
-        self._bar.update(
-            self._task, description=description, total=total, completed=done, detail=detail
-        )
-
-
-def _count(value: int | None) -> str:
-    return "-" if value is None else str(value)
-
-
 def outcome_exit_code(outcome: MoveOutcome) -> tuple[int, str | None]:
     """The exit code of one move and the line saying what went wrong (None when it went well)."""
+    from dicomnet.dimse.status import StatusCategory
+
     if outcome.error is not None:
         return EXIT_FAILURE, f"move {outcome.index} did not complete: {outcome.error}"
     assert outcome.status is not None
     category = outcome.category
     counts = f"completed {outcome.completed}, failed {outcome.failed}, warning {outcome.warning}"
     comment = f": {outcome.error_comment}" if outcome.error_comment else ""
-    name = _status(outcome.status)
+    name = status_text(outcome.status)
     if category in (StatusCategory.SUCCESS, StatusCategory.CANCEL):
         return 0, None
     if category is StatusCategory.WARNING:
@@ -433,10 +255,14 @@ async def _run(
     port: int,
     identifiers: list[Dataset],
     sink: DirectorySink | None,
-    progress: _Progress,
+    progress: Progress,
     total_timeout: float | None = None,
     **kw: object,
 ) -> list[MoveOutcome]:
+    import asyncio
+
+    from dicomnet.transport.retrieve import MoveProgress, retrieve
+
     outcomes: list[MoveOutcome] = []
     events = retrieve(peer, port, identifiers, sink=sink, on_stored=progress.stored, **kw)  # type: ignore[arg-type]
     try:
@@ -466,6 +292,10 @@ def _tls_contexts(
     ``+tla`` secures the outgoing association alone. A bad file exits 1 with one line."""
     if enable is None and not anonymous:
         return None, None
+    import ssl
+
+    from dicomnet.transport.tls import client_context, server_context
+
     for path in (*(enable or ()), *cert_files):
         try:
             with open(path, "rb"):
@@ -490,11 +320,12 @@ def _tls_contexts(
     return client, server
 
 
+#: Exit code per :class:`~dicomnet.transport.retrieve.Stage` value.
 _STAGE_EXIT: Final = {
-    Stage.LISTEN: EXIT_NETWORK_INIT,
-    Stage.ASSOCIATION: EXIT_ASSOCIATION,
-    Stage.PRESENTATION_CONTEXT: EXIT_NO_CONTEXT,
-    Stage.RELEASE: EXIT_RELEASE,
+    "listen": EXIT_NETWORK_INIT,
+    "association": EXIT_ASSOCIATION,
+    "presentation-context": EXIT_NO_CONTEXT,
+    "release": EXIT_RELEASE,
 }
 
 
@@ -600,7 +431,7 @@ def movescu(
         raise typer.Exit(0)
     if ctx.meta.get("dcmtk_argv") is not None:
         quiet = argv.has("--quiet")  # the rightmost of -q/-v/-d/-ll wins
-    console = _progress_console(quiet)
+    console = progress_console(quiet)
     _configure_logging(argv, log_level, log_config, console)
     if peer is None or port is None:
         fail(COMMAND, "missing parameter: " + ("peer" if peer is None else "port"), 1)
@@ -611,6 +442,14 @@ def movescu(
     if not 0 <= compression_level <= 9:
         fail(COMMAND, f"+cl: compression level must be 0..9, not {compression_level}", 1)
     identifiers = _identifiers(key or [], query_files or [])
+    # The rest of the library is loaded only here: --help, --version and command-line errors
+    # never pay for it (start-up counts on small moves; docs/cli.md).
+    import asyncio
+
+    from dicomnet.services.store import DirectorySink, OutputDirectoryError
+    from dicomnet.transport.aio import Timeouts
+    from dicomnet.transport.retrieve import RetrieveError
+
     bit_preserving = argv.has("--bit-preserving")
     try:
         sink = DirectorySink(
@@ -636,12 +475,13 @@ def movescu(
     tls, server_tls = _tls_contexts(
         enable_tls, anonymous_tls, add_cert_file or [], ignore_peer_cert
     )
+    startup_done()
     start = time.monotonic()
     try:
         timeouts = Timeouts(
             connect=_seconds(timeout), acse=_seconds(acse_timeout), dimse=_seconds(dimse_timeout)
         )
-        with _Progress(console) as progress:
+        with Progress(console) as progress:
             outcomes = asyncio.run(
                 _run(
                     peer,
@@ -663,7 +503,7 @@ def movescu(
                     cancel_after=cancel,
                     repeat=repeat,
                     abort=abort,
-                    access=HostAccess.load() if argv.has("--access-control") else None,
+                    access=_host_access() if argv.has("--access-control") else None,
                     host_lookup=not argv.has("--disable-host-lookup"),
                     tls=tls,
                     server_tls=server_tls,
@@ -671,7 +511,7 @@ def movescu(
                 )
             )
     except RetrieveError as exc:
-        fail(COMMAND, str(exc), _STAGE_EXIT[exc.stage])
+        fail(COMMAND, str(exc), _STAGE_EXIT[exc.stage.value])
     except _RetrieveTimeout as exc:
         fail(COMMAND, str(exc), EXIT_FAILURE)
     except KeyboardInterrupt:
@@ -705,32 +545,34 @@ def _configure_logging(
             fail(COMMAND, f"-ll: unknown log level {log_level!r}", 1)
         level = _LOG_LEVELS[log_level.lower()]
     handler: logging.Handler = (
-        logging.StreamHandler() if console is None else _ConsoleHandler(console)
+        logging.StreamHandler() if console is None else ConsoleHandler(console)
     )
     handler.setFormatter(logging.Formatter("%(levelname).1s: %(message)s"))
     logging.basicConfig(level=level, handlers=[handler], force=True)
     if log_config is None:
         return
+    from logging import config as logging_config
+
     try:
         with open(log_config, encoding="utf-8") as stream:
-            logging.config.fileConfig(stream, disable_existing_loggers=False)
+            logging_config.fileConfig(stream, disable_existing_loggers=False)
     except OSError as exc:
         fail(COMMAND, f"-lc: cannot read {log_config}: {exc.strerror or exc}", 1)
     except Exception as exc:  # fileConfig raises KeyError, ValueError, configparser errors...
         fail(COMMAND, f"-lc: invalid logging configuration {log_config}: {exc!r}", 1)
 
 
+def _host_access() -> HostAccess:
+    """``+ac``: hosts.allow/hosts.deny, read at start-up (only then is the module imported)."""
+    from dicomnet.transport.access import HostAccess
+
+    return HostAccess.load()
+
+
 def _finish(outcomes: list[MoveOutcome], seconds: float, quiet: bool) -> None:
     """Print the summary line and exit with the worst move's code."""
-    objects = sum(o.received for o in outcomes)
-    size = sum(o.received_bytes for o in outcomes)
-    rate = objects / seconds if seconds > 0 else 0.0
     if not quiet:
-        typer.echo(
-            f"{len(outcomes)} move(s): {objects} objects, {_size(size)} received in "
-            f"{seconds:.2f} s ({rate:.1f} objects/s, {size / 1e6 / max(seconds, 1e-9):.1f} MB/s)",
-            err=True,
-        )
+        typer.echo(summary_line(outcomes, seconds), err=True)
     exit_with_worst(COMMAND, outcomes, outcome_exit_code)
 
 
@@ -739,7 +581,7 @@ app = standalone_app("movescu", "DICOM retrieve (C-MOVE) SCU.", MOVESCU_COMMAND,
 
 def main() -> None:
     """Console-script entry point: ``movescu [options] peer port [query-file...]``."""
-    app()
+    run_console_script(app, pause_gc=True)
 
 
 if __name__ == "__main__":

@@ -17,21 +17,15 @@ opened (in use, no permission).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import importlib
 import logging
 import signal
-from typing import Annotated, Final
+from typing import TYPE_CHECKING, Annotated, Final
 
 import typer
 import typer.core
 
-from dicomnet.acse import AcceptorConfig
-from dicomnet.dataset import GroupLength, LengthEncoding, Padding, WriteOptions
-from dicomnet.services.storage_scp import StorageSCP, storage_acceptor_config
-from dicomnet.services.store import DirectorySink, OutputDirectoryError, StoreRequest, StoreResult
-from dicomnet.transport import aio
 from dicomnet_cli.dcmtk_args import (
     Conflict,
     NormalisedArgv,
@@ -43,6 +37,17 @@ from dicomnet_cli.dcmtk_args import (
 )
 from dicomnet_cli.errors import fail
 from dicomnet_cli.options import Arguments, Debug, Quiet, Verbose, Version
+
+# The library is imported where it is used: ``movescu``, which shares the option tables and
+# write_options() below, prints --help and --version without loading it.
+if TYPE_CHECKING:
+    import asyncio
+
+    from dicomnet.acse import AcceptorConfig
+    from dicomnet.dataset import WriteOptions
+    from dicomnet.services.storage_scp import StorageSCP
+    from dicomnet.services.store import StoreRequest, StoreResult
+    from dicomnet.transport import aio
 
 __all__ = ["STORESCP_COMMAND", "STORESCP_OPTIONS", "app", "run_storescp", "storescp"]
 
@@ -173,6 +178,8 @@ def write_options(
     argv: NormalisedArgv, padding: tuple[int, int] | None, level: int
 ) -> WriteOptions:
     """The normal-mode :class:`WriteOptions` of the command line (storescp's defaults)."""
+    from dicomnet.dataset import GroupLength, LengthEncoding, Padding, WriteOptions
+
     ts = next((uid for name, uid in _OUTPUT_XFER.items() if argv.has(name)), None)
     group_length = GroupLength.RECALC
     if argv.has("--group-length-create"):
@@ -222,6 +229,11 @@ async def run_storescp(
     grace: float = 5.0,
 ) -> int:
     """Serve ``scp`` on ``port`` until ``stop`` is set (or SIGINT/SIGTERM); the number served."""
+    import asyncio
+
+    from dicomnet.services.storage_scp import storage_acceptor_config
+    from dicomnet.transport import aio
+
     config = storage_acceptor_config(ae_title, preference, max_pdu_length=max_pdu)
     loop = asyncio.get_running_loop()
     stop = stop or asyncio.Event()
@@ -255,6 +267,9 @@ def _warm_up(config: AcceptorConfig) -> None:
         _warm_up_association(config)
     except Exception:
         log.debug("warm-up association failed", exc_info=True)
+    from dicomnet.pdu import precompile_layouts
+
+    precompile_layouts()  # the layouts that association built: compiled before the first peer
 
 
 def _warm_up_association(config: AcceptorConfig) -> None:
@@ -377,6 +392,12 @@ def storescp(
         fail(COMMAND, "missing parameter: port", 1)
     if not 0 < port <= 65535:
         fail(COMMAND, f"port must be 1..65535, not {port}", 1)
+    import asyncio
+
+    from dicomnet.services.storage_scp import StorageSCP
+    from dicomnet.services.store import DirectorySink, OutputDirectoryError
+    from dicomnet.transport import aio
+
     try:
         sink = DirectorySink(
             output_directory,

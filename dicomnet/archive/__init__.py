@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from dicomnet.archive.archive import MODELS, UNIQUE_KEYS, Archive, ArchiveQueryError, ArchiveSink
-from dicomnet.archive.index import ATTRIBUTES, Index, Record
-from dicomnet.archive.matching import (
-    EMPTY_VALUE,
-    is_universal,
-    match_sequence,
-    match_value,
-    matches,
-)
+import importlib
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from dicomnet.archive.archive import (
+        MODELS,
+        UNIQUE_KEYS,
+        Archive,
+        ArchiveQueryError,
+        ArchiveSink,
+    )
+    from dicomnet.archive.index import ATTRIBUTES, Index, Record
+    from dicomnet.archive.matching import (
+        EMPTY_VALUE,
+        is_universal,
+        match_sequence,
+        match_value,
+        matches,
+    )
 
 __all__ = [
     "ATTRIBUTES",
@@ -27,3 +37,36 @@ __all__ = [
     "match_value",
     "matches",
 ]
+
+#: Where each public name lives; loaded on first access (PEP 562), so importing one submodule
+#: does not import its siblings.
+_EXPORTS: Final = {
+    "MODELS": "dicomnet.archive.archive",
+    "UNIQUE_KEYS": "dicomnet.archive.archive",
+    "Archive": "dicomnet.archive.archive",
+    "ArchiveQueryError": "dicomnet.archive.archive",
+    "ArchiveSink": "dicomnet.archive.archive",
+    "ATTRIBUTES": "dicomnet.archive.index",
+    "Index": "dicomnet.archive.index",
+    "Record": "dicomnet.archive.index",
+    "EMPTY_VALUE": "dicomnet.archive.matching",
+    "is_universal": "dicomnet.archive.matching",
+    "match_sequence": "dicomnet.archive.matching",
+    "match_value": "dicomnet.archive.matching",
+    "matches": "dicomnet.archive.matching",
+}
+
+
+if not TYPE_CHECKING:  # type checkers see the imports above, never an Any-typed fallback
+
+    def __getattr__(name: str) -> Any:
+        module = _EXPORTS.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(module), name)
+        globals()[name] = value
+        return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

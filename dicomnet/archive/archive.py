@@ -13,7 +13,7 @@ negotiates it with extended negotiation). A refused query raises :class:`Archive
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Final
 
@@ -24,6 +24,7 @@ from dicomnet.archive.matching import is_universal, match_value
 from dicomnet.dataset import Dataset, keyword_for
 from dicomnet.errors import DicomNetError
 from dicomnet.services.qr_scp import QRRequest
+from dicomnet.services.qr_scp_store import IndexedFile
 from dicomnet.services.store import DirectorySink, StoreRequest, StoreResult, StoreWriter
 from dicomnet.uid import (
     PATIENT_ROOT_QR_FIND,
@@ -220,7 +221,9 @@ class Archive:
                         f"retrieve keys are unique keys only, not {key.keyword}"
                     )
 
-    def _candidates(self, query: _Query, *, first_only: bool = False) -> list[Record]:
+    def _candidates(
+        self, query: _Query, *, first_only: bool = False, columns: Iterable[str] | None = None
+    ) -> list[Record]:
         where: dict[str, list[str]] = {}
         for key in query.keys:
             if key.level is None or key.keyword not in UNIQUE_KEYS.values():
@@ -234,7 +237,7 @@ class Archive:
             elif "\\" not in key.value and key.value != '""':
                 where[key.keyword] = [key.value]
         group_by = [UNIQUE_KEYS[name] for name in query.levels[: query.level + 1]]
-        return self.index.records(where, first_of=group_by if first_only else None)
+        return self.index.records(where, first_of=group_by if first_only else None, columns=columns)
 
     def _derived(self, keyword: str, row: Record) -> str:
         db = self.index.db
@@ -260,15 +263,19 @@ class Archive:
         return str(count)
 
     def _entities(
-        self, query: _Query, *, first_only: bool = False
+        self, query: _Query, *, first_only: bool = False, columns: Iterable[str] | None = None
     ) -> Iterator[tuple[Record, list[Record]]]:
         """Each entity at the query level that matches: its first row and all its rows.
 
         With ``first_only`` (C-FIND), SQLite gives one row per entity and "all" is that row.
+        ``columns``: those wanted in the rows besides the ones matching needs (default: all).
         """
         groups: dict[tuple[str, ...], list[Record]] = {}
         unique = [UNIQUE_KEYS[name] for name in query.levels[: query.level + 1]]
-        for row in self._candidates(query, first_only=first_only):
+        if columns is not None:
+            keys = [k.keyword for k in query.keys if k.keyword in ATTRIBUTES]
+            columns = [*UNIQUE_KEYS.values(), *keys, *columns]
+        for row in self._candidates(query, first_only=first_only, columns=columns):
             groups.setdefault(tuple(row[k] for k in unique), []).append(row)
         for rows in groups.values():
             record = dict(rows[0])
@@ -312,10 +319,17 @@ class Archive:
                 out.set(key.tag, _value(record.get(key.keyword, ""), key.vr), key.vr)
             yield out
 
-    def retrieve(self, request: QRRequest) -> list[str]:
-        """The files of the entities a C-MOVE/C-GET identifies."""
+    def retrieve(self, request: QRRequest) -> list[IndexedFile | str]:
+        """The files of the entities a C-MOVE/C-GET identifies, as the index describes them.
+
+        Each is an :class:`~dicomnet.services.qr_scp_store.IndexedFile` (path-like), sent without
+        reading its head again while unchanged on disk, or the path of one the index cannot
+        describe (read when sent).
+        """
         query = self.parse(request)
-        return [row["path"] for _, rows in self._entities(query) for row in rows]
+        describe = self.index.store_file
+        entities = self._entities(query, columns=Index.STORE_FILE_COLUMNS)
+        return [describe(row) or row["path"] for _, rows in entities for row in rows]
 
 
 def _value(text: str, vr: str) -> object:

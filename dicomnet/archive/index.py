@@ -2,22 +2,33 @@
 
 Each file's header is read up to Pixel Data (``read_file(..., stop_before=PIXEL_DATA)``), and the
 attributes of the Q/R information models' required and optional keys (PS3.4 C.6.1.1, C.6.2.1)
-are kept as text with the file's path and transfer syntax. The per-level counts and Modalities in
-Study are derived from the rows at query time (:mod:`dicomnet.archive.archive`).
+are kept as text with the file's path, transfer syntax, size, modification time and where its data
+set starts, which is all a C-STORE sub-operation needs to stream the file without reading its head
+again (:meth:`Index.store_file`). The per-level counts and Modalities in Study are derived from the
+rows at query time (:mod:`dicomnet.archive.archive`). The database carries
+:data:`SCHEMA_VERSION` (``PRAGMA user_version``); one of another version is emptied and rebuilt by
+the next scan, never read with the wrong columns.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Final
 
-from dicomnet.dataset import PIXEL_DATA, Dataset, read_file, tag_for
+from dicomnet.dataset import PIXEL_DATA, Dataset, read_file
+from dicomnet.dataset.dictionary import builtin_dictionary
 from dicomnet.errors import DicomNetError
+from dicomnet.services.qr_scp_store import IndexedFile
+from dicomnet.services.storage_scu import StoreFile
+from dicomnet.uid import TRANSFER_SYNTAXES, is_valid_uid
 
-__all__ = ["ATTRIBUTES", "Index", "Record"]
+__all__ = ["ATTRIBUTES", "SCHEMA_VERSION", "Index", "Record"]
+
+#: The layout of the ``instance`` table; a database of another version is rebuilt.
+SCHEMA_VERSION: Final = 2
 
 #: Indexed attributes: keyword -> (patient-root level, VR) (PS3.4 C.6.1.1.2-C.6.1.1.5).
 ATTRIBUTES: Final[dict[str, tuple[str, str]]] = {
@@ -55,10 +66,31 @@ ATTRIBUTES: Final[dict[str, tuple[str, str]]] = {
     "Rows": ("IMAGE", "US"),
     "Columns": ("IMAGE", "US"),
 }
-# Bookkeeping columns (not attributes): where the instance is, how it is encoded, its charset.
-_EXTRA: Final = ("path", "transfer_syntax", "specific_character_set", "mtime")
+# Bookkeeping columns (not attributes): where the instance is, how it is encoded, its charset,
+# the file's size and mtime (ns) when read, where its data set starts, whether its bytes are in
+# its transfer syntax exactly ("1"; "0" when the VR encoding contradicts the meta).
+_EXTRA: Final = (
+    "path",
+    "transfer_syntax",
+    "specific_character_set",
+    "mtime",
+    "file_size",
+    "dataset_offset",
+    "stream_as_is",
+)
 _COLUMNS: Final = (*ATTRIBUTES, *_EXTRA)
-_TAGS: Final = {keyword: tag_for(keyword) for keyword in ATTRIBUTES}
+
+
+def _tag_of(keyword: str) -> int:
+    tag = builtin_dictionary().tag_for_keyword(keyword)
+    if tag is None:  # pragma: no cover - ATTRIBUTES are PS3.6 keywords, checked by the tests
+        raise AssertionError(f"{keyword} is not in the built-in dictionary")
+    return tag
+
+
+# The index's columns are standard attributes: their tags come from the built-in PS3.6
+# dictionary, whatever dictionary ``DCMDICTPATH`` names for the rest of the process.
+_TAGS: Final = {keyword: _tag_of(keyword) for keyword in ATTRIBUTES}
 _SPECIFIC_CHARACTER_SET: Final = 0x00080005
 
 #: One indexed instance: keyword (or bookkeeping column) -> text, ``""`` when absent.
@@ -85,6 +117,16 @@ class Index:
 
     def __init__(self, database: str | os.PathLike[str] = ":memory:") -> None:
         self.db = sqlite3.connect(os.fspath(database), check_same_thread=False)
+        (version,) = self.db.execute("PRAGMA user_version").fetchone()
+        if version != SCHEMA_VERSION:
+            found = {row[1] for row in self.db.execute("PRAGMA table_info(instance)")}
+            if found and not {"path", "mtime", "SOPInstanceUID"} <= found:
+                self.db.close()
+                raise sqlite3.DatabaseError(
+                    f"{os.fspath(database)}: its table 'instance' is not an archive index"
+                )
+            self.db.execute("DROP TABLE IF EXISTS instance")  # its indexes go with it
+            self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION:d}")
         columns = ", ".join(f"\"{c}\" TEXT NOT NULL DEFAULT ''" for c in _COLUMNS)
         self.db.execute(f"CREATE TABLE IF NOT EXISTS instance ({columns})")
         self.db.execute("CREATE UNIQUE INDEX IF NOT EXISTS by_path ON instance(path)")
@@ -130,7 +172,59 @@ class Index:
             charset = ""
         row["specific_character_set"] = _text(charset)
         row["mtime"] = str(stat.st_mtime_ns)
+        row["file_size"] = str(stat.st_size)
+        row["dataset_offset"] = str(part10.dataset_offset)
+        as_is = part10.transfer_syntax is not None and (
+            part10.implicit_vr == part10.transfer_syntax.implicit_vr
+            and part10.little_endian == part10.transfer_syntax.little_endian
+        )
+        row["stream_as_is"] = "1" if as_is else "0"
         return row
+
+    #: The columns :meth:`store_file` reads.
+    STORE_FILE_COLUMNS: Final = (
+        "path",
+        "SOPClassUID",
+        "SOPInstanceUID",
+        "transfer_syntax",
+        "file_size",
+        "dataset_offset",
+        "mtime",
+        "stream_as_is",
+    )
+
+    @staticmethod
+    def store_file(row: Record) -> IndexedFile | None:
+        """What a C-STORE sub-operation needs of the row's file, as read at indexing time.
+
+        ``None`` when the row cannot describe it (no valid SOP Class UID in the data set, a
+        transfer syntax unknown here): the file is then inspected when sent.
+        """
+        sop_class, sop_instance = row["SOPClassUID"], row["SOPInstanceUID"]
+        ts = TRANSFER_SYNTAXES.get(row["transfer_syntax"])
+        if ts is None or not (is_valid_uid(sop_class) and is_valid_uid(sop_instance)):
+            return None
+        try:
+            size, offset, mtime = (
+                int(row["file_size"]),
+                int(row["dataset_offset"]),
+                int(row["mtime"]),
+            )
+        except ValueError:
+            return None
+        if not 0 <= offset < size:
+            return None
+        head = StoreFile(
+            path=row["path"],
+            sop_class_uid=sop_class,
+            sop_instance_uid=sop_instance,
+            transfer_syntax=ts.uid,
+            dataset_offset=offset,
+            dataset_length=size - offset,
+            encapsulated=ts.encapsulated,
+            stream_as_is=row["stream_as_is"] == "1",
+        )
+        return IndexedFile(head, mtime)
 
     def add(self, path: str | os.PathLike[str]) -> Record | None:
         """Index ``path`` (replacing what was there); its row, or ``None`` when not indexable."""
@@ -187,14 +281,26 @@ class Index:
         return sum(self.scan(folder) for folder in list(self.folders))
 
     def records(
-        self, where: dict[str, list[str]] | None = None, *, first_of: list[str] | None = None
+        self,
+        where: dict[str, list[str]] | None = None,
+        *,
+        first_of: list[str] | None = None,
+        columns: Iterable[str] | None = None,
     ) -> list[Record]:
         """The rows, optionally only those whose column is one of the given values.
 
         ``first_of``: only the first row (in indexing order) of each group of equal values of
-        these columns, e.g. one row per study.
+        these columns, e.g. one row per study. ``columns``: only these columns in each row
+        (default: all).
         """
-        sql = "SELECT * FROM instance"
+        selected = "*"
+        if columns is not None:
+            wanted = list(dict.fromkeys(columns))
+            for column in wanted:
+                if column not in _COLUMNS:
+                    raise KeyError(column)
+            selected = ", ".join(f'"{c}"' for c in wanted)
+        sql = f"SELECT {selected} FROM instance"
         params: list[str] = []
         clauses = []
         for column, values in (where or {}).items():
@@ -210,7 +316,9 @@ class Index:
                     raise KeyError(column)
             groups = ", ".join(f'"{c}"' for c in first_of)
             # SQLite takes the bare columns from the row that gives MIN(rowid)
-            sql = sql.replace("SELECT *", "SELECT *, MIN(rowid) AS first_rowid", 1)
+            sql = sql.replace(
+                f"SELECT {selected}", f"SELECT {selected}, MIN(rowid) AS first_rowid", 1
+            )
             sql += f" GROUP BY {groups}"
             cursor = self.db.execute(sql + " ORDER BY first_rowid", params)
         else:

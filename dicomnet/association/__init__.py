@@ -7,23 +7,27 @@
 
 from __future__ import annotations
 
-from dicomnet.association.association import DEFAULT_MAX_SEND_BYTES, Association
-from dicomnet.association.events import (
-    Aborted,
-    AcseTimeout,
-    AssociationEvent,
-    AssociationRequested,
-    Closed,
-    DatasetFragment,
-    DimseTimeout,
-    Established,
-    MessageReceived,
-    Rejected,
-    Released,
-    ReleaseRequested,
-)
-from dicomnet.association.provider import DimseProvider, OutstandingRequest
-from dicomnet.association.states import AssociationState
+import importlib
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from dicomnet.association.association import DEFAULT_MAX_SEND_BYTES, Association
+    from dicomnet.association.events import (
+        Aborted,
+        AcseTimeout,
+        AssociationEvent,
+        AssociationRequested,
+        Closed,
+        DatasetFragment,
+        DimseTimeout,
+        Established,
+        MessageReceived,
+        Rejected,
+        Released,
+        ReleaseRequested,
+    )
+    from dicomnet.association.provider import DimseProvider, OutstandingRequest
+    from dicomnet.association.states import AssociationState
 
 __all__ = [
     "DEFAULT_MAX_SEND_BYTES",
@@ -44,3 +48,40 @@ __all__ = [
     "ReleaseRequested",
     "Released",
 ]
+
+#: Where each public name lives; loaded on first access (PEP 562), so importing one submodule
+#: does not import its siblings.
+_EXPORTS: Final = {
+    "DEFAULT_MAX_SEND_BYTES": "dicomnet.association.association",
+    "Association": "dicomnet.association.association",
+    "Aborted": "dicomnet.association.events",
+    "AcseTimeout": "dicomnet.association.events",
+    "AssociationEvent": "dicomnet.association.events",
+    "AssociationRequested": "dicomnet.association.events",
+    "Closed": "dicomnet.association.events",
+    "DatasetFragment": "dicomnet.association.events",
+    "DimseTimeout": "dicomnet.association.events",
+    "Established": "dicomnet.association.events",
+    "MessageReceived": "dicomnet.association.events",
+    "Rejected": "dicomnet.association.events",
+    "Released": "dicomnet.association.events",
+    "ReleaseRequested": "dicomnet.association.events",
+    "DimseProvider": "dicomnet.association.provider",
+    "OutstandingRequest": "dicomnet.association.provider",
+    "AssociationState": "dicomnet.association.states",
+}
+
+
+if not TYPE_CHECKING:  # type checkers see the imports above, never an Any-typed fallback
+
+    def __getattr__(name: str) -> Any:
+        module = _EXPORTS.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(module), name)
+        globals()[name] = value
+        return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

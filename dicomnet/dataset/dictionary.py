@@ -22,6 +22,7 @@ import functools
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import NamedTuple
 
 import attrs
 
@@ -225,19 +226,26 @@ def _pattern_from_ps36(pattern: str, row: _Row) -> _Pattern:
     )
 
 
+class _GroupIndex(NamedTuple):
+    """The repeating-group patterns by group (see :meth:`DataDictionary._group_index`)."""
+
+    by_group: dict[int, tuple[tuple[int, _Pattern], ...]]
+    wide: tuple[tuple[int, _Pattern], ...]
+    groups_of: dict[int, list[int]]
+
+
 class DataDictionary:
     """An immutable data dictionary; see the module docstring for the lookup order."""
 
     __slots__ = (
-        "_by_group",
         "_by_keyword",
         "_exact",
-        "_pattern_tags",
+        "_groups",
+        "_named",
         "_patterns",
         "_private",
         "_private_patterns",
         "_vrs",
-        "_wide",
     )
 
     def __init__(
@@ -247,13 +255,30 @@ class DataDictionary:
         private: Mapping[tuple[int, str, int], _Row] | None = None,
         private_patterns: Iterable[_Pattern] = (),
     ) -> None:
-        """Internal: use :func:`builtin_dictionary`, :meth:`from_entries` or a loader."""
+        """Internal: use :func:`builtin_dictionary`, :meth:`from_entries` or a loader.
+
+        Only the exact entries are indexed here (VR and keyword); the repeating-group indexes
+        are built on the first lookup that needs them (:meth:`_group_index`, :meth:`_names`),
+        which a command looking up a few well-known keywords never makes.
+        """
         self._exact: Mapping[int, _Row] = exact
         self._vrs: dict[int, str] = {tag: row[0] for tag, row in exact.items()}
         # Most specific first (stable sort: on a tie the earlier entry wins), as DCMTK orders.
         self._patterns: tuple[_Pattern, ...] = tuple(sorted(patterns, key=lambda p: p.size))
-        # Patterns indexed by the groups they can match; the few spanning more groups than
-        # _GROUP_INDEX_LIMIT are tried for every tag. Each keeps its rank in _patterns.
+        self._private: Mapping[tuple[int, str, int], _Row] = private or {}
+        self._private_patterns: tuple[_Pattern, ...] = tuple(
+            sorted(private_patterns, key=lambda p: p.size)
+        )
+        # Exact keywords win over repeating-group ones (see tag_for_keyword).
+        self._by_keyword: dict[str, int] = {row[3]: tag for tag, row in exact.items() if row[3]}
+        self._groups: _GroupIndex | None = None
+        self._named: tuple[dict[int, int], dict[str, int]] | None = None
+
+    def _group_index(self) -> _GroupIndex:
+        """Patterns indexed by the groups they can match, each with its rank in ``_patterns``;
+        the few spanning more groups than _GROUP_INDEX_LIMIT are tried for every tag."""
+        if self._groups is not None:
+            return self._groups
         by_group: dict[int, list[tuple[int, _Pattern]]] = {}
         wide: list[tuple[int, _Pattern]] = []
         groups_of: dict[int, list[int]] = {}
@@ -263,34 +288,37 @@ class DataDictionary:
                 wide.append((rank, pattern))
             for group in groups:
                 by_group.setdefault(group, []).append((rank, pattern))
-        self._by_group: dict[int, tuple[tuple[int, _Pattern], ...]] = {
-            group: tuple(ranked) for group, ranked in by_group.items()
-        }
-        self._wide: tuple[tuple[int, _Pattern], ...] = tuple(wide)
-        # Each pattern's tag: the first tag it matches that no exact or more specific entry
-        # shadows (so that looking the tag up gives the pattern back).
-        self._pattern_tags: dict[int, int] = {}
+        index = _GroupIndex(
+            {group: tuple(ranked) for group, ranked in by_group.items()}, tuple(wide), groups_of
+        )
+        self._groups = index
+        return index
+
+    def _names(self) -> tuple[dict[int, int], dict[str, int]]:
+        """Each pattern's tag (by ``id``) and the repeating-group keywords' tags.
+
+        A pattern's tag is the first tag it matches that no exact or more specific entry
+        shadows (so that looking the tag up gives the pattern back).
+        """
+        if self._named is not None:
+            return self._named
+        groups_of = self._group_index().groups_of
+        pattern_tags: dict[int, int] = {}
         for pattern in self._patterns:
-            self._pattern_tags[id(pattern)] = next(
+            pattern_tags[id(pattern)] = next(
                 (
                     t
                     for t in pattern.tags(groups_of[id(pattern)], limit=_BASE_TAG_TRIES)
-                    if t not in exact and self._match(t >> 16, t & 0xFFFF) is pattern
+                    if t not in self._exact and self._match(t >> 16, t & 0xFFFF) is pattern
                 ),
                 pattern.base_tag,
             )
-        self._private: Mapping[tuple[int, str, int], _Row] = private or {}
-        self._private_patterns: tuple[_Pattern, ...] = tuple(
-            sorted(private_patterns, key=lambda p: p.size)
-        )
-        by_keyword: dict[str, int] = {}
-        for pattern in reversed(self._patterns):
+        keywords: dict[str, int] = {}
+        for pattern in reversed(self._patterns):  # the most specific pattern's keyword wins
             if pattern.row[3]:
-                by_keyword[pattern.row[3]] = self._pattern_tags[id(pattern)]
-        for tag, row in exact.items():
-            if row[3]:
-                by_keyword[row[3]] = tag
-        self._by_keyword = by_keyword
+                keywords[pattern.row[3]] = pattern_tags[id(pattern)]
+        self._named = (pattern_tags, keywords)
+        return self._named
 
     @classmethod
     def from_entries(cls, entries: Iterable[DictEntry]) -> DataDictionary:
@@ -359,7 +387,7 @@ class DataDictionary:
         if self._patterns:
             pattern = self._match(group, element)
             if pattern is not None:
-                return self._pattern_tags[id(pattern)], pattern.row
+                return self._names()[0][id(pattern)], pattern.row
         if element == 0:
             return tag, _GROUP_LENGTH
         if group & 1 and 0x0010 <= element <= 0x00FF:
@@ -368,13 +396,14 @@ class DataDictionary:
 
     def _match(self, group: int, element: int) -> _Pattern | None:
         """The most specific repeating-group pattern matching the tag, or ``None``."""
+        index = self._group_index()
         best_rank = len(self._patterns)
         best: _Pattern | None = None
-        for rank, pattern in self._by_group.get(group, ()):
+        for rank, pattern in index.by_group.get(group, ()):
             if pattern.matches(group, element):
                 best_rank, best = rank, pattern
                 break
-        for rank, pattern in self._wide:
+        for rank, pattern in index.wide:
             if rank >= best_rank:
                 break
             if pattern.matches(group, element):
@@ -396,7 +425,10 @@ class DataDictionary:
 
     def tag_for_keyword(self, keyword: str) -> int | None:
         """The tag of ``keyword``; for a repeating-group keyword its base tag; else ``None``."""
-        return self._by_keyword.get(keyword)
+        tag = self._by_keyword.get(keyword)
+        if tag is None and self._patterns:
+            return self._names()[1].get(keyword)
+        return tag
 
     def private_entry(self, tag: int, creator: str) -> DictEntry | None:
         """The private dictionary entry for ``tag`` reserved by private creator ``creator``.
@@ -419,8 +451,9 @@ class DataDictionary:
         """Every exact entry in tag order, then every repeating-group entry."""
         for tag in sorted(self._exact):
             yield DictEntry(tag, *self._exact[tag])
+        pattern_tags = self._names()[0] if self._patterns else {}
         for pattern in self._patterns:
-            yield DictEntry(self._pattern_tags[id(pattern)], *pattern.row)
+            yield DictEntry(pattern_tags[id(pattern)], *pattern.row)
 
     def __len__(self) -> int:
         return len(self._exact) + len(self._patterns)

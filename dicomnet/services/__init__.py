@@ -8,41 +8,45 @@ operations keep their module names: :func:`dicomnet.services.echo.echo`,
 
 from __future__ import annotations
 
-from dicomnet.services.echo import (
-    echo_response,
-    verification_context,
-    verification_handler,
-    verification_supported_context,
-)
-from dicomnet.services.find import FindResponse
-from dicomnet.services.get import get_contexts
-from dicomnet.services.move import RetrieveResponse
-from dicomnet.services.naming import UnsafeFileNameError, dcmtk_file_name
-from dicomnet.services.qr_scp import (
-    QRSCP,
-    QRApplication,
-    QRRequest,
-    RetrieveItem,
-    qr_acceptor_config,
-)
-from dicomnet.services.query import (
-    IdentifierError,
-    QueryModel,
-    QueryRetrieveLevel,
-    build_identifier,
-)
-from dicomnet.services.storage_scp import StorageSCP, storage_acceptor_config
-from dicomnet.services.storage_scu import StorageSCUOptions, StoreOutcome, astore
-from dicomnet.services.store import (
-    CallbackSink,
-    DirectorySink,
-    MemorySink,
-    OutputDirectoryError,
-    StorageSink,
-    StoreRequest,
-    StoreResult,
-    StoreWriter,
-)
+import importlib
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from dicomnet.services.echo import (
+        echo_response,
+        verification_context,
+        verification_handler,
+        verification_supported_context,
+    )
+    from dicomnet.services.find import FindResponse
+    from dicomnet.services.get import get_contexts
+    from dicomnet.services.move import RetrieveResponse
+    from dicomnet.services.naming import UnsafeFileNameError, dcmtk_file_name
+    from dicomnet.services.qr_scp import (
+        QRSCP,
+        QRApplication,
+        QRRequest,
+        RetrieveItem,
+        qr_acceptor_config,
+    )
+    from dicomnet.services.query import (
+        IdentifierError,
+        QueryModel,
+        QueryRetrieveLevel,
+        build_identifier,
+    )
+    from dicomnet.services.storage_scp import StorageSCP, storage_acceptor_config
+    from dicomnet.services.storage_scu import StorageSCUOptions, StoreOutcome, astore
+    from dicomnet.services.store import (
+        CallbackSink,
+        DirectorySink,
+        MemorySink,
+        OutputDirectoryError,
+        StorageSink,
+        StoreRequest,
+        StoreResult,
+        StoreWriter,
+    )
 
 __all__ = [
     "QRSCP",
@@ -77,3 +81,54 @@ __all__ = [
     "verification_handler",
     "verification_supported_context",
 ]
+
+#: Where each public name lives; loaded on first access (PEP 562), so importing one submodule
+#: does not import its siblings.
+_EXPORTS: Final = {
+    "echo_response": "dicomnet.services.echo",
+    "verification_context": "dicomnet.services.echo",
+    "verification_handler": "dicomnet.services.echo",
+    "verification_supported_context": "dicomnet.services.echo",
+    "FindResponse": "dicomnet.services.find",
+    "get_contexts": "dicomnet.services.get",
+    "RetrieveResponse": "dicomnet.services.move",
+    "UnsafeFileNameError": "dicomnet.services.naming",
+    "dcmtk_file_name": "dicomnet.services.naming",
+    "QRSCP": "dicomnet.services.qr_scp",
+    "QRApplication": "dicomnet.services.qr_scp",
+    "QRRequest": "dicomnet.services.qr_scp",
+    "RetrieveItem": "dicomnet.services.qr_scp",
+    "qr_acceptor_config": "dicomnet.services.qr_scp",
+    "IdentifierError": "dicomnet.services.query",
+    "QueryModel": "dicomnet.services.query",
+    "QueryRetrieveLevel": "dicomnet.services.query",
+    "build_identifier": "dicomnet.services.query",
+    "StorageSCP": "dicomnet.services.storage_scp",
+    "storage_acceptor_config": "dicomnet.services.storage_scp",
+    "StorageSCUOptions": "dicomnet.services.storage_scu",
+    "StoreOutcome": "dicomnet.services.storage_scu",
+    "astore": "dicomnet.services.storage_scu",
+    "CallbackSink": "dicomnet.services.store",
+    "DirectorySink": "dicomnet.services.store",
+    "MemorySink": "dicomnet.services.store",
+    "OutputDirectoryError": "dicomnet.services.store",
+    "StorageSink": "dicomnet.services.store",
+    "StoreRequest": "dicomnet.services.store",
+    "StoreResult": "dicomnet.services.store",
+    "StoreWriter": "dicomnet.services.store",
+}
+
+
+if not TYPE_CHECKING:  # type checkers see the imports above, never an Any-typed fallback
+
+    def __getattr__(name: str) -> Any:
+        module = _EXPORTS.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(module), name)
+        globals()[name] = value
+        return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

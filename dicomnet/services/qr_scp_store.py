@@ -3,11 +3,13 @@
 :func:`perform_sub_operations` sends each instance over a :class:`SubOperationStore` (the
 sub-association to a C-MOVE destination, :class:`MoveStore`, or the C-GET requestor's own
 association), keeping the :class:`SubOperationCounts` of the responses (PS3.7 §9.3.3.2,
-§9.3.4.2). Each instance is a file (streamed from disk in its own transfer syntax when accepted,
-else re-encoded into an accepted uncompressed one, as
-:func:`~dicomnet.services.storage_scu.choose_context` decides) or a
-:class:`~dicomnet.dataset.Dataset`. :func:`final_status` gives the status of the final
-response. The handler itself is :class:`dicomnet.services.qr_scp.QRSCP`.
+§9.3.4.2). Each instance is a file (sent in its own transfer syntax when accepted: a data set up
+to :data:`READ_WHOLE` bytes read in one call, a larger one streamed from disk; else re-encoded into
+an accepted uncompressed one, as :func:`~dicomnet.services.storage_scu.choose_context` decides),
+an :class:`IndexedFile` (a file whose head the application already read, e.g. into its index:
+sent without reading it again, unless its size or modification time changed since) or a
+:class:`~dicomnet.dataset.Dataset`. :func:`final_status` gives the status of the final response.
+The handler itself is :class:`dicomnet.services.qr_scp.QRSCP`.
 """
 
 from __future__ import annotations
@@ -31,8 +33,10 @@ __all__ = [
     "CANCEL",
     "SUB_OPERATIONS_FAILED",
     "SUB_OPERATIONS_WARNING",
+    "IndexedFile",
     "Instance",
     "MoveStore",
+    "Progress",
     "RetrieveItem",
     "SubAssociation",
     "SubOperationCounts",
@@ -54,11 +58,35 @@ SUB_OPERATIONS_WARNING: Final = 0xB000
 SUB_OPERATIONS_FAILED: Final = 0xA702
 
 _EVLE: Final = EXPLICIT_VR_LITTLE_ENDIAN.uid
+#: A file's data set up to this size is read in one call and sent from memory; a larger one is
+#: streamed from the file a fragment at a time.
+READ_WHOLE: Final = 1024 * 1024
+_pread: Final[Callable[[int, int, int], bytes] | None] = getattr(os, "pread", None)  # not Windows
+_O_BINARY: Final[int] = getattr(os, "O_BINARY", 0)
 _FAILED_SOP_INSTANCE_UID_LIST: Final = 0x00080058
 
-#: What a retrieve yields: a DICOM file's path, or a Dataset carrying SOP Class/Instance UIDs
-#: (sent in an uncompressed transfer syntax the destination accepted).
-RetrieveItem = str | os.PathLike[str] | Dataset
+
+@attrs.frozen
+class IndexedFile:
+    """A file to send whose head was read before (by an index, or
+    :func:`~dicomnet.services.storage_scu.inspect_file`): ``file`` as read then, ``mtime_ns`` the
+    file's modification time then.
+
+    The sub-operation uses ``file`` as is while the file's size
+    (``file.dataset_offset + file.dataset_length``) and modification time are unchanged, and
+    inspects the file again otherwise. It is path-like (``os.fspath`` gives ``file.path``).
+    """
+
+    file: StoreFile
+    mtime_ns: int
+
+    def __fspath__(self) -> str:
+        return self.file.path
+
+
+#: What a retrieve yields: a DICOM file's path, an :class:`IndexedFile`, or a Dataset carrying SOP
+#: Class/Instance UIDs (sent in an uncompressed transfer syntax the destination accepted).
+RetrieveItem = str | os.PathLike[str] | IndexedFile | Dataset
 
 
 @attrs.define
@@ -111,6 +139,19 @@ class Instance:
 
 def instance_of(item: RetrieveItem) -> Instance | str:
     """The instance to send for ``item``, or why it cannot be sent."""
+    if isinstance(item, IndexedFile):
+        head = item.file
+        try:
+            stat = os.stat(head.path)
+        except OSError as exc:
+            return f"{head.path}: {exc.strerror or exc}"
+        if (
+            stat.st_mtime_ns == item.mtime_ns
+            and stat.st_size == head.dataset_offset + head.dataset_length
+        ):
+            return Instance(head)
+        log.debug("%s changed since it was indexed: reading its head again", head.path)
+        item = head.path
     if isinstance(item, Dataset):
         sop_class = item.get_value("SOPClassUID")
         sop_instance = item.get_value("SOPInstanceUID")
@@ -217,21 +258,68 @@ def _payload(instance: Instance, ts: str, convert: bool) -> list[Any] | str | No
     return None
 
 
-async def _store_one(
-    store: SubOperationStore, instance: Instance, originator: tuple[str, int] | None
-) -> int | None:
-    """One C-STORE sub-operation; its status, ``None`` when it could not be sent."""
+def _file_bytes(f: StoreFile) -> bytes | str | None:
+    """The data set of ``f`` in one read (``None``: stream it from the file), or why not.
+
+    Up to :data:`READ_WHOLE` bytes are read with one ``pread``; the file must still hold exactly
+    ``dataset_length`` bytes after ``dataset_offset``, else it changed since its head was read.
+    """
+    if _pread is None or f.dataset_length > READ_WHOLE:
+        return None
+    if f.dataset_length <= 0:
+        return "empty data set"
+    try:
+        fd = os.open(f.path, os.O_RDONLY | _O_BINARY)
+        try:
+            data = _pread(fd, f.dataset_length + 1, f.dataset_offset)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        return f"cannot read {f.path}: {exc.strerror or exc}"
+    if len(data) != f.dataset_length:
+        return f"{f.path} changed since its head was read"
+    return data
+
+
+#: A sub-operation's context choice, per (SOP class, transfer syntax, encapsulated, as is).
+_Choices = dict[tuple[str, str, bool, bool], tuple[int, str, bool] | str]
+
+
+@attrs.frozen
+class _Ready:
+    """A sub-operation ready to send: its context and its data set (``None``: stream the file)."""
+
+    context_id: int
+    payload: list[Any] | bytes | None
+
+
+def _prepare(
+    negotiated: NegotiatedAssociation | None, instance: Instance, choices: _Choices
+) -> _Ready | None:
+    """The context and data set of ``instance``; ``None`` (logged) when it cannot be sent."""
     f = instance.file
-    negotiated = store.negotiated
-    choice = choose_context(negotiated, f) if negotiated is not None else "not established"
+    key = (f.sop_class_uid, f.transfer_syntax, f.encapsulated, f.stream_as_is)
+    choice = choices.get(key)
+    if choice is None:
+        choice = choose_context(negotiated, f) if negotiated is not None else "not established"
+        choices[key] = choice
     if isinstance(choice, str):
         log.warning("cannot send %s: %s", f.sop_instance_uid, choice)
         return None
     context_id, ts, convert = choice
-    payload = _payload(instance, ts, convert)
+    payload: list[Any] | bytes | str | None = _payload(instance, ts, convert)
+    if payload is None:
+        payload = _file_bytes(f)
     if isinstance(payload, str):
-        log.warning("%s: %s", f.sop_instance_uid, payload)
+        log.warning("cannot send %s: %s", f.sop_instance_uid, payload)
         return None
+    return _Ready(context_id, payload)
+
+
+async def _send_request(
+    store: SubOperationStore, f: StoreFile, ready: _Ready, originator: tuple[str, int] | None
+) -> int | None:
+    """Send the C-STORE-RQ of one sub-operation; its Message ID, ``None`` when it cannot be sent."""
     message_id = store.next_message_id()
     rq = CStoreRQ(
         message_id=message_id,
@@ -240,9 +328,10 @@ async def _store_one(
         move_originator_application_entity_title=originator[0] if originator else None,
         move_originator_message_id=originator[1] if originator else None,
     )
+    context_id = ready.context_id
     try:
-        if payload is not None:
-            await store.send(rq, context_id=context_id, dataset=payload)
+        if ready.payload is not None:
+            await store.send(rq, context_id=context_id, dataset=ready.payload)
         else:
             try:
                 fh = open(f.path, "rb")  # noqa: SIM115 - closed below, after the await
@@ -252,10 +341,22 @@ async def _store_one(
             with fh:
                 fh.seek(f.dataset_offset)
                 await store.send(rq, context_id=context_id, dataset=fh)
+    except (AssociationAborted, TimeoutError, RemoteProtocolError) as exc:
+        raise _Lost(str(exc) or type(exc).__name__) from exc
+    return message_id
+
+
+async def _status(store: SubOperationStore, message_id: int) -> int:
+    """The status of the C-STORE-RSP to ``message_id``."""
+    try:
         rsp = await store.response(message_id)
     except (AssociationAborted, TimeoutError, RemoteProtocolError) as exc:
         raise _Lost(str(exc) or type(exc).__name__) from exc
     return rsp.status
+
+
+#: Sends a Pending response with (remaining, completed, failed, warning).
+Progress = Callable[[int, int, int, int], Awaitable[None]]
 
 
 async def perform_sub_operations(
@@ -264,27 +365,51 @@ async def perform_sub_operations(
     counts: SubOperationCounts,
     *,
     cancelled: Callable[[], bool],
-    pending: Callable[[], Awaitable[None]],
+    pending: Progress,
     originator: tuple[str, int] | None = None,
 ) -> str | None:
     """C-STORE each instance, updating ``counts``; why the store association was lost, or None.
 
-    ``cancelled()`` is asked before each sub-operation (a C-CANCEL-RQ stops them);
-    ``pending()`` sends the Pending response after each one but the last. ``originator`` is the
-    C-MOVE's (AE title, message ID) for the C-STORE-RQs (PS3.7 §9.3.1.1). Once the association
-    is lost, every remaining sub-operation is counted failed.
+    ``cancelled()`` is asked before each sub-operation (a C-CANCEL-RQ stops them).
+    ``pending(remaining, completed, failed, warning)`` sends the Pending response of each
+    sub-operation but the last, with the counters as that sub-operation left them. While the
+    destination stores an instance, this side works ahead: the previous sub-operation's Pending
+    response goes out once the C-STORE-RQ is on its way, then the next instance is read. The
+    context of each SOP class and transfer syntax is chosen once. ``originator`` is the C-MOVE's
+    (AE title, message ID) for the C-STORE-RQs (PS3.7 §9.3.1.1). Once the association is lost,
+    every remaining sub-operation is counted failed.
     """
+    negotiated = store.negotiated
+    choices: _Choices = {}
     lost: str | None = None
+    due: tuple[int, int, int, int] | None = None  # the Pending response not yet sent
+    ready: _Ready | None = None
+    last = len(instances) - 1
     for index, instance in enumerate(instances):
         if cancelled():
             break
         counts.remaining -= 1
         status: int | None = None
         if lost is None:
+            if index == 0:
+                ready = _prepare(negotiated, instance, choices)
             try:
-                status = await _store_one(store, instance, originator)
+                message_id = None
+                if ready is not None:
+                    message_id = await _send_request(store, instance.file, ready, originator)
+                if due is not None:
+                    await pending(*due)
+                    due = None
+                ready = (
+                    None if index == last else _prepare(negotiated, instances[index + 1], choices)
+                )
+                if message_id is not None:
+                    status = await _status(store, message_id)
             except _Lost as exc:
                 lost = str(exc)
+        if due is not None:  # not sent above: the association carrying the C-STOREs was lost
+            await pending(*due)
+            due = None
         category = None if status is None else category_of(status)
         if category is StatusCategory.SUCCESS:
             counts.completed += 1
@@ -292,6 +417,6 @@ async def perform_sub_operations(
             counts.warning += 1
         else:
             counts.fail(instance.file.sop_instance_uid)
-        if index < len(instances) - 1 and lost is None and not cancelled():
-            await pending()
+        if counts.remaining and lost is None:
+            due = (counts.remaining, counts.completed, counts.failed, counts.warning)
     return lost

@@ -35,6 +35,7 @@ from dicomnet.dimse import DimseMessage
 from dicomnet.errors import (
     AssociationAborted,
     DicomNetError,
+    DictionaryError,
     LocalProtocolError,
     RemoteProtocolError,
 )
@@ -174,6 +175,8 @@ def _split_path(path: str) -> list[tuple[int, int | None]]:
                 tag = parse_tag(name)
             except ValueError:
                 raise IdentifierError(f"bad query key {path!r}: unknown keyword {name!r}") from None
+        except DictionaryError as exc:  # DCMDICTPATH names a dictionary that cannot be loaded
+            raise IdentifierError(f"bad query key {path!r}: {exc}") from None
         out.append((tag, None if index is None else int(index)))
     return out
 

@@ -7,8 +7,12 @@
 
 from __future__ import annotations
 
-from dicomnet.transport.aio import AsyncAssociation, Handler, Server, Timeouts, connect, serve
-from dicomnet.transport.tls import client_context, server_context
+import importlib
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from dicomnet.transport.aio import AsyncAssociation, Handler, Server, Timeouts, connect, serve
+    from dicomnet.transport.tls import client_context, server_context
 
 __all__ = [
     "AsyncAssociation",
@@ -20,3 +24,31 @@ __all__ = [
     "serve",
     "server_context",
 ]
+
+#: Where each public name lives; loaded on first access (PEP 562), so importing one submodule
+#: does not import its siblings.
+_EXPORTS: Final = {
+    "AsyncAssociation": "dicomnet.transport.aio",
+    "Handler": "dicomnet.transport.aio",
+    "Server": "dicomnet.transport.aio",
+    "Timeouts": "dicomnet.transport.aio",
+    "connect": "dicomnet.transport.aio",
+    "serve": "dicomnet.transport.aio",
+    "client_context": "dicomnet.transport.tls",
+    "server_context": "dicomnet.transport.tls",
+}
+
+
+if not TYPE_CHECKING:  # type checkers see the imports above, never an Any-typed fallback
+
+    def __getattr__(name: str) -> Any:
+        module = _EXPORTS.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(module), name)
+        globals()[name] = value
+        return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

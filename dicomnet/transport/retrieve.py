@@ -20,10 +20,10 @@ import asyncio
 import enum
 import logging
 import socket
-import ssl as _ssl
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -41,8 +41,12 @@ from dicomnet.services.move import PendingDataset, RetrieveResponse, move
 from dicomnet.services.query import QueryModel
 from dicomnet.services.storage_scp import StorageSCP, storage_acceptor_config
 from dicomnet.services.store import StorageSink, StoreRequest, StoreResult, StoreWriter
-from dicomnet.transport.access import HostAccess
 from dicomnet.transport.aio import AsyncAssociation, Server, Timeouts, connect, serve
+
+if TYPE_CHECKING:
+    import ssl as _ssl
+
+    from dicomnet.transport.access import HostAccess  # +ac only: the caller loads it
 
 __all__ = [
     "OUTGOING_SYNTAXES",
@@ -314,7 +318,7 @@ async def retrieve(
     host_lookup: bool = True,
     tls: _ssl.SSLContext | None = None,
     server_tls: _ssl.SSLContext | None = None,
-) -> AsyncIterator[MoveProgress | MoveOutcome]:
+) -> AsyncGenerator[MoveProgress | MoveOutcome, None]:
     """Run one C-MOVE per identifier (``repeat`` times) on one association to ``host:port``.
 
     With ``listen_port`` (0: any free port) and a ``sink``, a Storage SCP accepting Verification

@@ -7,24 +7,28 @@ events (``next_event``), bytes (``data_to_send``), ``timer_deadline`` and ``must
 
 from __future__ import annotations
 
-from dicomnet.ul.config import ULConfig
-from dicomnet.ul.connection import ULConnection
-from dicomnet.ul.events import (
-    AAbortIndication,
-    AAssociateAccepted,
-    AAssociateIndication,
-    AAssociateRejected,
-    APAbortIndication,
-    AReleaseConfirmation,
-    AReleaseIndication,
-    PDataIndication,
-    TransportClosed,
-    TransportConnectRequested,
-    ULEvent,
-)
-from dicomnet.ul.states import Action, Evt, EvtSource, Role, State
-from dicomnet.ul.table import ACTION_SPECS, TRANSITIONS, ActionSpec
-from dicomnet.ul.trace import Transition, TransitionTrace
+import importlib
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from dicomnet.ul.config import ULConfig
+    from dicomnet.ul.connection import ULConnection
+    from dicomnet.ul.events import (
+        AAbortIndication,
+        AAssociateAccepted,
+        AAssociateIndication,
+        AAssociateRejected,
+        APAbortIndication,
+        AReleaseConfirmation,
+        AReleaseIndication,
+        PDataIndication,
+        TransportClosed,
+        TransportConnectRequested,
+        ULEvent,
+    )
+    from dicomnet.ul.states import Action, Evt, EvtSource, Role, State
+    from dicomnet.ul.table import ACTION_SPECS, TRANSITIONS, ActionSpec
+    from dicomnet.ul.trace import Transition, TransitionTrace
 
 __all__ = [
     "ACTION_SPECS",
@@ -51,3 +55,46 @@ __all__ = [
     "ULConnection",
     "ULEvent",
 ]
+
+#: Where each public name lives; loaded on first access (PEP 562), so importing one submodule
+#: does not import its siblings.
+_EXPORTS: Final = {
+    "ULConfig": "dicomnet.ul.config",
+    "ULConnection": "dicomnet.ul.connection",
+    "AAbortIndication": "dicomnet.ul.events",
+    "AAssociateAccepted": "dicomnet.ul.events",
+    "AAssociateIndication": "dicomnet.ul.events",
+    "AAssociateRejected": "dicomnet.ul.events",
+    "APAbortIndication": "dicomnet.ul.events",
+    "AReleaseConfirmation": "dicomnet.ul.events",
+    "AReleaseIndication": "dicomnet.ul.events",
+    "PDataIndication": "dicomnet.ul.events",
+    "TransportClosed": "dicomnet.ul.events",
+    "TransportConnectRequested": "dicomnet.ul.events",
+    "ULEvent": "dicomnet.ul.events",
+    "Action": "dicomnet.ul.states",
+    "Evt": "dicomnet.ul.states",
+    "EvtSource": "dicomnet.ul.states",
+    "Role": "dicomnet.ul.states",
+    "State": "dicomnet.ul.states",
+    "ACTION_SPECS": "dicomnet.ul.table",
+    "TRANSITIONS": "dicomnet.ul.table",
+    "ActionSpec": "dicomnet.ul.table",
+    "Transition": "dicomnet.ul.trace",
+    "TransitionTrace": "dicomnet.ul.trace",
+}
+
+
+if not TYPE_CHECKING:  # type checkers see the imports above, never an Any-typed fallback
+
+    def __getattr__(name: str) -> Any:
+        module = _EXPORTS.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(module), name)
+        globals()[name] = value
+        return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

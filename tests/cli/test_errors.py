@@ -106,3 +106,68 @@ def test_mutated_files_never_crash_the_commands(
         assert converted.exit_code in (0, 22, 40), converted.stderr
         for result in (dumped, converted):
             assert len(result.stderr.strip().splitlines()) <= 1
+
+
+# --- run_console_script: the console scripts' exit without interpreter teardown ---------------
+
+_SCRIPT = """
+import gc, logging, sys
+from dicomnet_cli.errors import run_console_script, startup_done
+logging.basicConfig(filename={log!r}, level=logging.INFO)
+
+def app():
+    print("buffered output", end="")  # a pipe: block-buffered until flushed
+    logging.getLogger("t").info("logged line")
+    print("paused" if not gc.isenabled() else "running", file=sys.stderr)
+    startup_done()
+    print("resumed" if gc.isenabled() else "still paused", file=sys.stderr)
+    {ending}
+
+run_console_script(app, pause_gc=True)
+print("never reached")
+"""
+
+
+@pytest.mark.parametrize(
+    ("ending", "code", "message"),
+    [
+        ("raise SystemExit(3)", 3, ""),
+        ("return None", 0, ""),
+        ("sys.exit('bad thing')", 1, "bad thing"),
+        ("raise SystemExit(None)", 0, ""),
+    ],
+)
+def test_console_script_exit_flushes_output_and_logs(
+    tmp_path: Path, ending: str, code: int, message: str
+) -> None:
+    log = tmp_path / "t.log"
+    script = _SCRIPT.format(log=str(log), ending=ending)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == code
+    assert done.stdout == "buffered output"
+    assert done.stderr.splitlines()[:2] == ["paused", "resumed"]
+    assert message in done.stderr
+    assert "logged line" in log.read_text()
+
+
+def test_console_script_exceptions_still_show_a_traceback() -> None:
+    script = (
+        "from dicomnet_cli.errors import run_console_script\n"
+        "def app():\n    raise RuntimeError('boom')\n"
+        "run_console_script(app)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 1
+    assert "RuntimeError: boom" in done.stderr
+
+
+def test_startup_done_is_a_no_op_in_process() -> None:
+    """Under CliRunner (no console script) the collector is left alone, nothing is frozen."""
+    import gc
+
+    from dicomnet_cli.errors import startup_done
+
+    frozen = gc.get_freeze_count()
+    startup_done()
+    assert gc.get_freeze_count() == frozen
+    assert gc.isenabled()

@@ -29,11 +29,11 @@ from dicomnet_cli.movescu import (
     PROGRESS_ENV,
     TRACE,
     _configure_logging,
-    _Progress,
-    _progress_console,
     _tls_contexts,
     app,
 )
+from dicomnet_cli.movescu_progress import Progress as _Progress
+from dicomnet_cli.movescu_progress import progress_console as _progress_console
 from tests.transport.helpers import make_certificate
 
 runner = CliRunner()

@@ -455,3 +455,42 @@ def test_any_tag_looks_up_consistently(tag: int) -> None:
             assert d.tag_for_keyword(entry.keyword) == entry.tag
     if tag >> 16 & 1 and (tag & 0xFFFF) > 0x00FF:
         assert entry is None  # private data elements are unknown without their creator
+
+
+def _fresh_builtin() -> DataDictionary:
+    from dicomnet.dataset import _dictionary_data
+    from dicomnet.dataset.dictionary import _pattern_from_ps36
+
+    patterns = [_pattern_from_ps36(t, row) for t, row in _dictionary_data.REPEATERS.items()]
+    return DataDictionary(_dictionary_data.ENTRIES, patterns)
+
+
+def test_exact_lookups_do_not_build_the_repeating_group_indexes() -> None:
+    """A command looking up a few keywords (movescu -k) never pays for the pattern indexes."""
+    d = _fresh_builtin()
+    assert d.tag_for_keyword("StudyInstanceUID") == 0x0020000D
+    assert d.vr(0x0020000D) == "UI"
+    assert d._groups is None
+    assert d._named is None
+    assert d.tag_for_keyword("OverlayData") == 0x60003000  # a repeating-group keyword
+    assert d._named is not None
+
+
+@pytest.mark.parametrize("first", ["keyword", "vr", "entries", "entry"])
+def test_lazy_indexes_give_the_same_answers_whatever_is_asked_first(first: str) -> None:
+    d = _fresh_builtin()
+    if first == "keyword":
+        d.tag_for_keyword("OverlayRows")
+    elif first == "vr":
+        d.vr(0x60023000)
+    elif first == "entries":
+        list(d.entries())
+    else:
+        d.entry(0x50200010)
+    reference = builtin_dictionary()
+    for tag in (0x60023000, 0x50200010, 0x00280410, 0x7F110010, 0x60000000, 0x00091001):
+        assert d.entry(tag) == reference.entry(tag)
+        assert d.vr(tag) == reference.vr(tag)
+    for keyword in ("OverlayRows", "CurveData", "VariablePixelData", "PatientName", "Nope"):
+        assert d.tag_for_keyword(keyword) == reference.tag_for_keyword(keyword)
+    assert list(d.entries()) == list(reference.entries())
