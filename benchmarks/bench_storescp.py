@@ -11,6 +11,14 @@ each repeat. Printed: median wall time of the sender (``storescu`` start to exit
 time of the receiver (user + system, from ``wait4``, its start-up included), and the ratios to
 DCMTK (below 1 means faster than DCMTK). ``BENCH_RECEIVERS=dcmtk,dicomnet`` leaves pynetdicom
 out (quicker runs while tuning).
+
+The received files are kept until the end and deleted then: on ext4 without a journal, as here,
+inode allocation skips every recently deleted inode of the block group one by one (the kernel's
+``recently_deleted()``), so deleting each run's output would make the next receiver's file
+creation slower and slower (measured: 250 us instead of 13 us per file in a directory where
+thousands of files had just been deleted). The first line printed is the cost of creating a file
+in the work directory (``BENCH_DIR``, default the system temporary directory): when it is far
+above ~20 us, the file system, not the receivers, dominates the figures.
 """
 
 from __future__ import annotations
@@ -122,6 +130,19 @@ def _receiver(kind: str, out: Path, port: int, env: dict[str, str]) -> list[str]
     ]
 
 
+def _file_creation_cost(work: Path, count: int = 200) -> float:
+    """Microseconds of CPU to create, write (9.6 kB) and close one file in ``work``."""
+    scratch = Path(tempfile.mkdtemp(dir=work))
+    data = bytes(9600)
+    start = time.process_time()
+    for i in range(count):
+        fd = os.open(scratch / str(i), os.O_CREAT | os.O_WRONLY, 0o600)
+        os.write(fd, data)
+        os.close(fd)
+    cost = (time.process_time() - start) / count * 1e6
+    return cost
+
+
 def _run_once(kind: str, files: Path, work: Path, count: int) -> tuple[float, float]:
     env = dict(os.environ, TCP_NODELAY="1")
     out = Path(tempfile.mkdtemp(dir=work))
@@ -150,8 +171,7 @@ def _run_once(kind: str, files: Path, work: Path, count: int) -> tuple[float, fl
     received = len(os.listdir(out))
     if received != count:
         raise RuntimeError(f"{kind}: {received} files received, {count} sent")
-    shutil.rmtree(out)
-    return wall, usage.ru_utime + usage.ru_stime
+    return wall, usage.ru_utime + usage.ru_stime  # out is deleted with work, at the end
 
 
 def main() -> None:
@@ -159,8 +179,9 @@ def main() -> None:
     # BENCH_RECEIVERS=dcmtk,dicomnet skips pynetdicom (quicker runs); DCMTK is always the base.
     wanted = os.environ.get("BENCH_RECEIVERS", "dcmtk,pynetdicom,dicomnet").split(",")
     kinds = tuple(k for k in ("dcmtk", "pynetdicom", "dicomnet") if k in wanted or k == "dcmtk")
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_DIR")) as tmp:
         work = Path(tmp)
+        print(f"creating a 9.6 kB file in {tmp}: {_file_creation_cost(work):.0f} us CPU")
         sets = {
             "500 x 9.6 kB": (work / "small", 500),
             "100 x 512x512x16": (work / "large", 100),

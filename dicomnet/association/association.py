@@ -597,7 +597,11 @@ class Association:
     def _pump(self, now: float) -> None:
         """Turn the UL's events into ours."""
         ul = self._ul
-        while (event := ul.next_event()) is not None:
+        next_event = ul.next_event
+        while (event := next_event()) is not None:
+            if type(event) is PDataIndication and not self._discarding:
+                self._on_pdata(event, now)  # the common case, without the match below
+                continue
             if self._discarding and not isinstance(event, TransportClosed):
                 continue
             self._on_ul_event(event, now)

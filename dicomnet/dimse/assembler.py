@@ -113,6 +113,16 @@ class MessageAssembler:
 
     def receive(self, pdv: PresentationDataValue) -> DimseEvent | None:
         """Take one PDV; the event it completes, or ``None`` (a non-last command fragment)."""
+        context_id = pdv.context_id
+        if context_id == self._data_context and not pdv.is_command and not self._failed:
+            # The common case, a data set fragment continuing the current message: every
+            # check of _data holds (the context was accepted when the command came).
+            data = pdv.data
+            view = data if type(data) is memoryview else memoryview(data)
+            if pdv.is_last:
+                self._data_context = None
+                return DatasetFragment(context_id, view, True)
+            return DatasetFragment(context_id, view, False)
         if self._failed:
             raise DIMSEDecodeError("the DIMSE message stream already failed")
         try:

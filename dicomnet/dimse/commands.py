@@ -394,12 +394,72 @@ def _encode_text(value: object, kind: int, tag: int) -> bytes:
     return raw
 
 
+# C-STORE-RSP templates (PS3.7 §9.3.1.2): per Affected SOP Class UID, the encoded elements
+# that do not change from one response to the next; bounded (the UIDs come from peers).
+_STORE_RSP_TEMPLATES: dict[str | None, tuple[bytes, bytes]] = {}
+_STORE_RSP_TEMPLATES_MAX: Final = 64
+_NO_DATA_SET_ELEMENT: Final = _US_ELEMENT.pack(0, _COMMAND_DATA_SET_TYPE & 0xFFFF, 2, NO_DATA_SET)
+
+
+def _store_rsp_template(sop_class_uid: str | None) -> tuple[bytes, bytes]:
+    """(Affected SOP Class UID + Command Field, Command Data Set Type) of a C-STORE-RSP."""
+    head = b""
+    if sop_class_uid is not None:
+        raw = _encode_text(sop_class_uid, _UI, _AFFECTED_SOP_CLASS_UID)
+        head = _HEAD.pack(0, _AFFECTED_SOP_CLASS_UID & 0xFFFF, len(raw)) + raw
+    head += _US_ELEMENT.pack(0, _COMMAND_FIELD & 0xFFFF, 2, CStoreRSP.command_field)
+    if len(_STORE_RSP_TEMPLATES) >= _STORE_RSP_TEMPLATES_MAX:
+        _STORE_RSP_TEMPLATES.clear()
+    template = _STORE_RSP_TEMPLATES[sop_class_uid] = (head, _NO_DATA_SET_ELEMENT)
+    return template
+
+
+def _encode_store_rsp(message: CStoreRSP) -> bytes | None:
+    """The usual C-STORE-RSP from its template: only the Message ID Being Responded To, the
+    Status and the Affected SOP Instance UID are encoded; ``None`` for any other form."""
+    msg_id, status = message.message_id_being_responded_to, message.status
+    if (
+        message.offending_element is not None
+        or message.error_comment is not None
+        or message.has_dataset
+        or type(msg_id) is not int
+        or type(status) is not int
+        or not 0 <= msg_id <= 0xFFFF
+        or not 0 <= status <= 0xFFFF
+    ):
+        return None  # the general encoder, which also names what is wrong
+    template = _STORE_RSP_TEMPLATES.get(message.affected_sop_class_uid)
+    if template is None:
+        template = _store_rsp_template(message.affected_sop_class_uid)
+    head, data_set_type = template
+    body = (
+        head
+        + _US_ELEMENT.pack(0, _MESSAGE_ID_BEING_RESPONDED_TO & 0xFFFF, 2, msg_id)
+        + data_set_type
+        + _US_ELEMENT.pack(0, _STATUS & 0xFFFF, 2, status)
+    )
+    instance = message.affected_sop_instance_uid
+    if instance is not None:
+        raw = _encode_text(instance, _UI, _AFFECTED_SOP_INSTANCE_UID)
+        body += _HEAD.pack(0, _AFFECTED_SOP_INSTANCE_UID & 0xFFFF, len(raw)) + raw
+    return _GROUP_LENGTH_ELEMENT.pack(0, 0, 4, len(body)) + body
+
+
 def encode_command(message: DimseMessage) -> bytes:
     """Encode ``message`` as a command set: implicit VR LE, group length first, tag order.
 
     Fields set to ``None`` are omitted. Raises :class:`DIMSEEncodeError` for a value that
-    does not fit its VR (US outside 0-FFFFH, non-ASCII or over-long text, ...).
+    does not fit its VR (US outside 0-FFFFH, non-ASCII or over-long text, ...). The usual
+    C-STORE-RSP is built from a template (the same bytes; see ``_encode_store_rsp``).
     """
+    if type(message) is CStoreRSP:
+        encoded = _encode_store_rsp(message)
+        if encoded is not None:
+            return encoded
+    return _encode_general(message)
+
+
+def _encode_general(message: DimseMessage) -> bytes:
     try:
         spec = _SPECS[type(message)]
     except KeyError:

@@ -14,7 +14,7 @@ from collections import deque
 from typing import Final
 
 from dicomnet.errors import PDUDecodeError
-from dicomnet.pdu.pdata import PDATA_TF
+from dicomnet.pdu.pdata import PDATA_TF, decode_pdata_tf
 from dicomnet.pdu.pdus import PDU, check_header, decode_pdu
 
 __all__ = ["DEFAULT_MAX_OTHER_LENGTH", "PDATA_HARD_LIMIT", "PDUFramer"]
@@ -124,8 +124,9 @@ class PDUFramer:
             available = len(front) - pos
             size = 0
             if available >= 6:
-                pdu_type, _, length = _HEADER.unpack_from(front, pos)
-                if pdu_type == PDATA_TF and length <= (self.max_pdata_length or PDATA_HARD_LIMIT):
+                pdu_type, reserved, length = _HEADER.unpack_from(front, pos)
+                pdata = pdu_type == PDATA_TF
+                if pdata and length <= (self.max_pdata_length or PDATA_HARD_LIMIT):
                     size = 6 + length
                 else:
                     size = self._check(front, pos)
@@ -137,7 +138,10 @@ class PDUFramer:
                     else:
                         self._pos = end
                     self._pending_len -= size
-                    return decode_pdu(front[pos:end] if size != len(front) else front)
+                    view = front[pos:end] if size != len(front) else front
+                    if pdata:  # header checked above: straight to the P-DATA-TF decoder
+                        return decode_pdata_tf(view, reserved)
+                    return decode_pdu(view)
             piece = self._take(available)
             self._partial, self._partial_len, self._need = [piece], len(piece), size
         while True:  # finishing a PDU split across chunks

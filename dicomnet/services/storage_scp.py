@@ -18,6 +18,7 @@ a ``+x`` preference in our order (``prefer="acceptor"``).
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
@@ -37,8 +38,9 @@ from dicomnet.association import (
     DatasetFragment,
     MessageReceived,
 )
-from dicomnet.dimse import CEchoRQ, CStoreRQ, DimseMessage
+from dicomnet.dimse import CEchoRQ, CStoreRQ, CStoreRSP, DimseMessage
 from dicomnet.dimse.status import StatusCategory, category_of
+from dicomnet.errors import AssociationAborted
 from dicomnet.services.echo import VERIFICATION_SOP_CLASS, echo_response
 from dicomnet.services.store import (
     CANNOT_UNDERSTAND,
@@ -56,6 +58,7 @@ __all__ = [
     "RefusingSink",
     "StorageSCP",
     "StoreChannel",
+    "StoreNowaitSender",
     "StorePending",
     "StoreReceiver",
     "StoreSender",
@@ -199,6 +202,13 @@ class StoreSender(Protocol):
         """Send ``message`` on ``context_id``."""
 
 
+class StoreNowaitSender(StoreSender, Protocol):
+    """A :class:`StoreSender` that can also queue a response without waiting (event hooks)."""
+
+    def send_nowait(self, message: DimseMessage, *, context_id: int) -> None:
+        """Queue ``message`` on ``context_id``; it is written when the hook returns."""
+
+
 class StoreChannel(StoreSender, Protocol):
     """What the Storage SCP needs from an established association (``AsyncAssociation``)."""
 
@@ -245,13 +255,14 @@ class RefusingSink:
 class StorePending:
     """The C-STORE whose data set is arriving: its request, context and writer."""
 
-    __slots__ = ("context_id", "failed", "request", "writer")
+    __slots__ = ("committed", "context_id", "failed", "request", "writer")
 
     def __init__(self, request: StoreRequest, context_id: int, writer: StoreWriter) -> None:
         self.request = request
         self.context_id = context_id
         self.writer = writer
         self.failed: StoreResult | None = None
+        self.committed = False  # the writer has given its result (nothing left to abort)
 
 
 _Pending = StorePending  # the name older tests import
@@ -296,7 +307,7 @@ class StoreReceiver:
     @staticmethod
     def abandon(pending: StorePending | None) -> None:
         """Abort the writer of a C-STORE whose data set will never end (association gone)."""
-        if pending is None:
+        if pending is None or pending.committed:  # committed: only its response was lost
             return
         log.warning(
             "association ended during the data set of %s: dropped",
@@ -311,6 +322,42 @@ class StoreReceiver:
         event: MessageReceived,
     ) -> StorePending | None:
         """Start the C-STORE-RQ of ``event``; the C-STORE whose data set is to come, if any."""
+        pending, answer = self._start(assoc, negotiated, event)
+        if answer is not None:
+            await self._respond(assoc, pending, answer)
+            return None
+        return pending
+
+    def begin_nowait(
+        self,
+        assoc: StoreNowaitSender,
+        negotiated: NegotiatedAssociation | None,
+        event: MessageReceived,
+    ) -> StorePending | None:
+        """As :meth:`begin`, answering (if it must at once) with ``assoc.send_nowait``."""
+        pending, answer = self._start(assoc, negotiated, event)
+        if answer is not None:
+            self._respond_nowait(assoc, pending, answer)
+            return None
+        return pending
+
+    def receive_nowait(
+        self, assoc: StoreNowaitSender, pending: StorePending, fragment: DatasetFragment
+    ) -> StorePending | None:
+        """As :meth:`receive`, answering the last fragment with ``assoc.send_nowait``."""
+        self._write(pending, fragment.data)
+        if not fragment.last:
+            return pending
+        self._respond_nowait(assoc, pending, self._commit(pending))
+        return None
+
+    def _start(
+        self,
+        assoc: StoreSender,
+        negotiated: NegotiatedAssociation | None,
+        event: MessageReceived,
+    ) -> tuple[StorePending, StoreResult | None]:
+        """The C-STORE begun, and the result to answer at once (a refusal without data set)."""
         message = event.message
         assert isinstance(message, CStoreRQ)
         context = None if negotiated is None else negotiated.accepted.get(event.context_id)
@@ -329,12 +376,8 @@ class StoreReceiver:
                 message.affected_sop_instance_uid[:64],
                 refusal.error_comment,
             )
-            if not event.has_dataset:
-                await self._respond(
-                    assoc, StorePending(request, event.context_id, _Failed(refusal)), refusal
-                )
-                return None
-            return StorePending(request, event.context_id, _Failed(refusal))
+            pending = StorePending(request, event.context_id, _Failed(refusal))
+            return pending, (None if event.has_dataset else refusal)
         try:
             writer = self.sink.open(request)
         except Exception as exc:
@@ -342,7 +385,7 @@ class StoreReceiver:
                 "the storage sink failed to open %s", message.affected_sop_instance_uid[:64]
             )
             writer = _Failed(StoreResult(OUT_OF_RESOURCES, f"storage failed: {exc}"[:64]))
-        return StorePending(request, event.context_id, writer)
+        return StorePending(request, event.context_id, writer), None
 
     @staticmethod
     def _refusal(message: CStoreRQ, context: AcceptedContext | None) -> StoreResult | None:
@@ -377,6 +420,7 @@ class StoreReceiver:
 
     @staticmethod
     def _commit(pending: StorePending) -> StoreResult:
+        pending.committed = True
         if pending.failed is not None:
             return pending.failed
         try:
@@ -394,11 +438,23 @@ class StoreReceiver:
     async def _respond(
         self, assoc: StoreSender, pending: StorePending, result: StoreResult
     ) -> None:
+        await assoc.send(self._response(pending, result), context_id=pending.context_id)
+        self._responded(pending, result)
+
+    def _respond_nowait(
+        self, assoc: StoreNowaitSender, pending: StorePending, result: StoreResult
+    ) -> None:
+        assoc.send_nowait(self._response(pending, result), context_id=pending.context_id)
+        self._responded(pending, result)
+
+    def _response(self, pending: StorePending, result: StoreResult) -> CStoreRSP:
         if category_of(result.status) in (StatusCategory.SUCCESS, StatusCategory.WARNING):
             self.stored += 1
         else:
             self.failed += 1
-        await assoc.send(pending.request.response(result), context_id=pending.context_id)
+        return pending.request.response(result)
+
+    def _responded(self, pending: StorePending, result: StoreResult) -> None:
         if self._prepare is not None:
             # The response is on its way: get the sink ready for the next object meanwhile.
             try:
@@ -417,27 +473,98 @@ class StorageSCP(StoreReceiver):
     """
 
     async def __call__(self, assoc: StoreChannel) -> None:
-        """Serve ``assoc`` until it ends (released, aborted or closed)."""
+        """Serve ``assoc`` until it ends (released, aborted or closed).
+
+        When ``assoc`` takes an event hook (``AsyncAssociation.set_event_hook``), C-ECHO,
+        C-STORE and data set fragments are handled as they arrive, without a task switch, while
+        this coroutine is waiting for events; whatever the hook declines comes through
+        :meth:`~dicomnet.transport.aio.AsyncAssociation.events` and is handled the same way.
+        """
         negotiated = assoc.negotiated
-        pending: StorePending | None = None
+        state = _Serving()
+        set_hook = getattr(assoc, "set_event_hook", None)
+        if set_hook is not None:
+            set_hook(functools.partial(self._on_event, assoc, negotiated, state))
         try:
             async for event in assoc.events():
-                if isinstance(event, DatasetFragment):
-                    if pending is None:
-                        continue  # the data set of a message we do not store (logged)
-                    pending = await self.receive(assoc, pending, event)
-                elif isinstance(event, MessageReceived):
-                    if pending is not None:  # pragma: no cover - the assembler forbids it
-                        pending.writer.abort()
-                        pending = None
-                    message = event.message
-                    if isinstance(message, CEchoRQ):
-                        await assoc.send(echo_response(message), context_id=event.context_id)
-                    elif isinstance(message, CStoreRQ):
-                        pending = await self.begin(assoc, negotiated, event)
-                    else:
-                        log.warning("Storage SCP ignores %s", message.message_name)
-                elif isinstance(event, (Aborted, Closed)):
-                    break
+                state.busy = True  # the hook waits until this event is dealt with
+                try:
+                    if not await self._handle(assoc, negotiated, state, event):
+                        break
+                finally:
+                    state.busy = False
         finally:
-            self.abandon(pending)
+            if set_hook is not None:
+                set_hook(None)
+            self.abandon(state.pending)
+
+    async def _handle(
+        self,
+        assoc: StoreChannel,
+        negotiated: NegotiatedAssociation | None,
+        state: _Serving,
+        event: AssociationEvent,
+    ) -> bool:
+        """One event from the queue; ``False`` when the association is over."""
+        if type(event) is DatasetFragment:
+            if state.pending is not None:  # else the data set of a message not stored
+                state.pending = await self.receive(assoc, state.pending, event)
+        elif isinstance(event, MessageReceived):
+            if state.pending is not None:  # pragma: no cover - the assembler forbids it
+                state.pending.writer.abort()
+                state.pending = None
+            message = event.message
+            if isinstance(message, CEchoRQ):
+                await assoc.send(echo_response(message), context_id=event.context_id)
+            elif isinstance(message, CStoreRQ):
+                state.pending = await self.begin(assoc, negotiated, event)
+            else:
+                log.warning("Storage SCP ignores %s", message.message_name)
+        elif isinstance(event, (Aborted, Closed)):
+            return False
+        return True
+
+    def _on_event(
+        self,
+        assoc: Any,
+        negotiated: NegotiatedAssociation | None,
+        state: _Serving,
+        event: AssociationEvent,
+    ) -> bool:
+        """The event hook: what :meth:`_handle` does, synchronously; ``False`` to decline."""
+        if state.busy:
+            return False
+        try:
+            if type(event) is DatasetFragment:
+                pending = state.pending
+                if pending is not None:
+                    if event.last:
+                        state.pending = self.receive_nowait(assoc, pending, event)
+                    else:
+                        self._write(pending, event.data)  # most fragments
+                return True
+            if type(event) is MessageReceived and state.pending is None:
+                message = event.message
+                if isinstance(message, CStoreRQ):
+                    state.pending = self.begin_nowait(assoc, negotiated, event)
+                    return True
+                if isinstance(message, CEchoRQ):
+                    assoc.send_nowait(echo_response(message), context_id=event.context_id)
+                    return True
+        except AssociationAborted as exc:
+            # The peer ended the association in the same read: its Aborted/Closed events follow
+            # and end the coroutine; the response cannot go any more.
+            log.info("association ended before the response: %s", exc)
+            return True
+        return False
+
+
+class _Serving:
+    """What :class:`StorageSCP` keeps per association: the C-STORE whose data set is arriving,
+    and whether the coroutine is in the middle of an event (then the hook declines)."""
+
+    __slots__ = ("busy", "pending")
+
+    def __init__(self) -> None:
+        self.pending: StorePending | None = None
+        self.busy = False

@@ -26,11 +26,12 @@ from typing import Any, Final, Self
 
 import attrs
 
-from dicomnet.acse import AcceptorConfig, NegotiatedAssociation, RequestorConfig
+from dicomnet.acse import Accept, AcceptorConfig, NegotiatedAssociation, RequestorConfig
 from dicomnet.association import (
     Aborted,
     Association,
     AssociationEvent,
+    AssociationRequested,
     AssociationState,
     Closed,
     DatasetFragment,
@@ -45,7 +46,9 @@ from dicomnet.errors import AssociationAborted, AssociationRejected, LocalProtoc
 from dicomnet.ul import ULConfig
 
 __all__ = [
+    "Admission",
     "AsyncAssociation",
+    "EventHook",
     "Handler",
     "Server",
     "Timeouts",
@@ -114,6 +117,8 @@ class _Driver(asyncio.Protocol):
         self.aborted: Aborted | None = None
         self.closed: asyncio.Future[None] = loop.create_future()
         self.on_connected: Callable[[_Driver], None] | None = None
+        self.event_hook: EventHook | None = None
+        self._draining = False
 
     # asyncio.Protocol ---------------------------------------------------------------------------
 
@@ -174,15 +179,34 @@ class _Driver(asyncio.Protocol):
         self._drain_events()
         self.transmit()
 
-    def _drain_events(self) -> None:
+    def _drain_events(self) -> bool:
+        """Queue the association's events (or give them to the hook); whether the hook took one
+        (then what it queued is to be transmitted)."""
         assoc = self.assoc
         assert assoc is not None
-        added = False
-        while (event := assoc.next_event()) is not None:
-            if isinstance(event, Aborted):
-                self.aborted = event
-            self._events.append(event)
-            added = True
+        if self._draining:  # an event hook sent something: the outer call goes on
+            return False
+        self._draining = True
+        added = consumed = False
+        events = self._events
+        try:
+            while (event := assoc.next_event()) is not None:
+                if type(event) is Aborted:
+                    self.aborted = event
+                hook = self.event_hook
+                if (
+                    hook is not None
+                    and not events
+                    and not self._pending_output
+                    and not self._write_paused
+                    and hook(event)
+                ):
+                    consumed = True
+                    continue
+                events.append(event)
+                added = True
+        finally:
+            self._draining = False
         if added:
             self._wake_events()
         if (
@@ -192,6 +216,7 @@ class _Driver(asyncio.Protocol):
         ):
             self._read_paused = True
             self.transport.pause_reading()
+        return consumed
 
     def transmit(self) -> None:
         """Write what the association has to send (unless paused), close if it must, re-arm."""
@@ -211,7 +236,9 @@ class _Driver(asyncio.Protocol):
                 transport.close()
         if not self._pending_output:
             self._wake_drain()
-        self._drain_events()
+        if self._drain_events():
+            self.transmit()  # what the event hook queued
+            return
         self._rearm()
 
     def _rearm(self) -> None:
@@ -294,6 +321,10 @@ class _Driver(asyncio.Protocol):
             self.transport.abort()
 
 
+#: An event hook: ``True`` when it has dealt with the event (see ``set_event_hook``).
+EventHook = Callable[[AssociationEvent], bool]
+
+
 def _raise_for(event: AssociationEvent) -> None:
     if isinstance(event, Rejected):
         raise AssociationRejected(event.result, event.source, event.reason)
@@ -370,11 +401,47 @@ class AsyncAssociation:
         of a long operation, e.g. to notice a C-CANCEL-RQ or an abort between sub-operations)."""
         return self._driver.next_event_nowait()
 
+    def set_event_hook(self, hook: EventHook | None) -> None:
+        """Let ``hook(event)`` see events as they are produced, before they are queued.
+
+        The hook runs synchronously inside the transport's callbacks, in event order, and only
+        while no event is queued for :meth:`events` and nothing waits to be written (so order and
+        back-pressure hold); it returns ``True`` when it has dealt with the event (which is then
+        not queued) and may answer with :meth:`send_nowait`. Anything else is queued as usual.
+        This saves a task switch per event on a hot path (the Storage SCP). ``None`` removes it.
+        """
+        self._driver.event_hook = hook
+
+    def send_nowait(self, message: DimseMessage, *, context_id: int) -> None:
+        """Queue ``message`` (no data set) for sending without waiting for the transport.
+
+        For event hooks (see :meth:`set_event_hook`); the bytes are written when the hook
+        returns, or at once when called elsewhere. Raises as :meth:`send` does.
+        """
+        assoc = self.association
+        if assoc.must_close or self._driver.is_closed:
+            raise self._over()
+        try:
+            assoc.send_message(message, context_id=context_id, now=self._driver.loop.time())
+        except LocalProtocolError:
+            if assoc.state in (AssociationState.CLOSING, AssociationState.CLOSED):
+                raise self._over() from None
+            raise
+        if not self._driver._draining:
+            self._driver.transmit()
+
     async def events(self) -> AsyncIterator[AssociationEvent]:
         """Every event until the association ends (the :class:`Closed` event is the last)."""
-        while (event := await self.next_event()) is not None:
+        driver = self._driver
+        while True:
+            # Events already queued (most: one read holds many PDUs) are taken without a wait.
+            event = driver.next_event_nowait()
+            if event is None:
+                event = await driver.next_event()
+                if event is None:
+                    return
             yield event
-            if isinstance(event, Closed):
+            if type(event) is Closed:
                 return
 
     async def send(self, message: DimseMessage, *, context_id: int, dataset: Any = None) -> None:
@@ -464,17 +531,35 @@ class AsyncAssociation:
             await self.abort()
 
 
-async def _await_establishment(handle: AsyncAssociation) -> NegotiatedAssociation:
-    """Wait for Established (returning the negotiation) or raise the typed error."""
+async def _await_establishment(
+    handle: AsyncAssociation, admitted: bool | None = None
+) -> NegotiatedAssociation:
+    """Wait for Established (returning the negotiation) or raise the typed error.
+
+    ``admitted`` is the admission hook's answer for an acceptor that decides itself: ``False``
+    answers the A-ASSOCIATE-RQ with an A-ASSOCIATE-RJ (rejected-permanent, service-user,
+    no-reason-given: PS3.8 Table 9-21), ``True`` with the policy's decision.
+    """
 
     async def _wait() -> NegotiatedAssociation:
+        driver = handle._driver
         while True:
-            event = await handle._driver.next_event()
+            event = await driver.next_event()
             if event is None or isinstance(event, Closed):
                 raise AssociationAborted(2, 0, "connection closed during association negotiation")
             _raise_for(event)
             if isinstance(event, Established):
                 return event.negotiated
+            if isinstance(event, AssociationRequested):
+                assoc, now = handle.association, driver.loop.time()
+                if admitted is False:
+                    assoc.reject(now, result=1, source=1, reason=1)
+                elif isinstance(event.decision, Accept):
+                    assoc.accept(now)
+                else:
+                    rj = event.decision.pdu
+                    assoc.reject(now, result=rj.result, source=rj.source, reason=rj.reason)
+                driver.transmit()
 
     negotiated: NegotiatedAssociation = await handle._bounded(
         _wait(), handle.timeouts.acse, "association negotiation"
@@ -531,6 +616,8 @@ async def connect(
 
 
 Handler = Callable[[AsyncAssociation], Awaitable[None]]
+#: Admission hook: ``await admit(peer_address)`` is ``False`` to reject the association.
+Admission = Callable[[tuple[Any, ...]], Awaitable[bool]]
 
 
 class Server:
@@ -548,8 +635,10 @@ class Server:
         *,
         timeouts: Timeouts,
         ul_config: ULConfig,
+        admit: Admission | None = None,
     ) -> None:
         self._handler = handler
+        self._admit = admit
         self._config = config
         self._timeouts = timeouts
         self._ul_config = ul_config
@@ -581,6 +670,7 @@ class Server:
                 peer_address=address,
                 now=loop.time(),
                 dimse_timeout=self._timeouts.dimse,
+                auto_accept=self._admit is None,
             )
 
         driver = _Driver(loop, make, requestor=False)
@@ -597,7 +687,8 @@ class Server:
         handle = AsyncAssociation(driver, self._timeouts)
         try:
             try:
-                await _await_establishment(handle)
+                admitted = await self._admission(handle)
+                await _await_establishment(handle, admitted)
             except (AssociationRejected, AssociationAborted, TimeoutError) as exc:
                 log.info("association from %s not established: %s", driver.peer_address, exc)
                 return
@@ -616,6 +707,23 @@ class Server:
                     await driver.closed
             driver.abort_transport()
             self._drivers.discard(driver)
+
+    async def _admission(self, handle: AsyncAssociation) -> bool | None:
+        """The admission hook's answer (``None`` without a hook); a failing hook refuses."""
+        if self._admit is None:
+            return None
+        try:
+            admitted: bool = await handle._bounded(
+                self._admit(handle.peer_address), self._timeouts.acse, "admission"
+            )
+        except TimeoutError:
+            raise
+        except Exception:
+            log.exception("admission hook failed for %s; rejecting", handle.peer_address)
+            return False
+        if not admitted:
+            log.info("association from %s refused by the admission hook", handle.peer_address)
+        return bool(admitted)
 
     async def _start(self, host: str | None, port: int, ssl: _ssl.SSLContext | None) -> None:
         loop = asyncio.get_running_loop()
@@ -664,18 +772,25 @@ async def serve(
     timeouts: Timeouts | None = None,
     ul_config: ULConfig | None = None,
     ssl: _ssl.SSLContext | None = None,
+    admit: Admission | None = None,
 ) -> Server:
     """Listen on ``host``:``port`` and serve each association with ``handler(assoc)``.
 
     ``host=None`` listens on every interface (IPv4 and IPv6). The handler runs once the
     association is established; reading its events until :class:`Closed` lets the peer release.
     When the handler returns with the association still open, it is aborted.
+
+    ``admit(peer_address)``, when given, is awaited for each connection before anything else is
+    decided (bounded by the ACSE timeout): ``False`` (or an exception) answers the
+    A-ASSOCIATE-RQ with an A-ASSOCIATE-RJ, rejected-permanent by the service-user with no
+    reason given (PS3.8 §9.3.4, Table 9-21), and the handler never runs (host access control).
     """
     server = Server(
         handler,
         config,
         timeouts=timeouts or Timeouts(),
         ul_config=ul_config or ULConfig(max_pdu_length=config.max_pdu_length),
+        admit=admit,
     )
     await server._start(host, port, ssl)
     return server

@@ -23,7 +23,7 @@ import socket
 import sys
 import time
 from collections.abc import AsyncGenerator, Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -226,22 +226,22 @@ class _Incoming:
         self._idle = asyncio.Event()
         self._idle.set()
 
-    async def _admit(self, assoc: AsyncAssociation) -> bool:
-        peer = assoc.peer_address
+    async def admit(self, peer: tuple[Any, ...]) -> bool:
+        """:func:`serve`'s admission hook under host access control: a refused peer is answered
+        A-ASSOCIATE-RJ (PS3.8 9.3.4) before anything else is done with its request."""
         address = str(peer[0]) if peer else ""
         wanted = self._access is not None or log.isEnabledFor(logging.INFO)
         name = await _host_name(peer, self._lookup_timeout) if self._lookup and wanted else None
         who = f"{name} ({address})" if name else address
         if self._access is not None and not self._access.permits(self._daemon, address, name):
             log.warning("refused incoming association from %s: host access control", who)
-            await assoc.abort()
             return False
         log.info("incoming association from %s", who)
         return True
 
     async def __call__(self, assoc: AsyncAssociation) -> None:
-        if not await self._admit(assoc):
-            return
+        if self._access is None:  # no admission hook was installed: only log the peer
+            await self.admit(assoc.peer_address)
         self.open += 1
         self._idle.clear()
         try:
@@ -354,7 +354,13 @@ async def retrieve(
         )
         try:
             server = await serve(
-                incoming, config, listen_host, listen_port, timeouts=timeouts, ssl=server_tls
+                incoming,
+                config,
+                listen_host,
+                listen_port,
+                timeouts=timeouts,
+                ssl=server_tls,
+                admit=incoming.admit if access is not None else None,
             )
         except OSError as exc:
             raise RetrieveError(

@@ -73,6 +73,10 @@ _RUN: Final[dict[Action, tuple[ActionFunction, frozenset[State]]]] = {
 # P-DATA indication (PS3.8 Table 9-7). Checked here so the table stays the one source of truth.
 if _CELLS.get((State.Sta6, Evt.Evt10)) is not Action.DT_2:  # pragma: no cover
     raise AssertionError("Table 9-10 (Sta6, Evt10) is expected to be DT-2")
+# Likewise the per-PDU sending cell, run inline by send: (Sta6, Evt9) -> DT-1, whose only effect
+# is sending the P-DATA-TF (PS3.8 Table 9-7).
+if _CELLS.get((State.Sta6, Evt.Evt9)) is not Action.DT_1:  # pragma: no cover
+    raise AssertionError("Table 9-10 (Sta6, Evt9) is expected to be DT-1")
 # States without a transport connection: no byte can arrive in them.
 _NO_TRANSPORT: Final = frozenset({State.Sta1, State.Sta4})
 
@@ -212,6 +216,11 @@ class ULConnection:
         Raises LocalProtocolError, changing nothing, if Table 9-10 has no cell for it in the
         current state, if the connection is finished, or if the PDU cannot be encoded.
         """
+        if type(pdu) is PDataTF and self._state is State.Sta6 and not self._must_close:
+            # DT-1 inline (see _CELLS above): encoded first, so a bad PDU changes nothing.
+            self._outgoing.extend(_encode(pdu))
+            self._trace.record_cell(State.Sta6, Evt.Evt9, Action.DT_1, State.Sta6, now)
+            return
         evt = _SENT.get(type(pdu))
         if evt is None:
             raise LocalProtocolError(f"{type(pdu).__name__} is not a PDU the upper layer sends")
@@ -258,9 +267,12 @@ class ULConnection:
             return
         framer = self._framer
         framer.feed(data)
+        next_pdu = framer.next_pdu
+        append_event = self._events.append
+        trace = self._trace
         while not self._must_close:
             try:
-                pdu = framer.next_pdu()
+                pdu = next_pdu()
             except PDUDecodeError as exc:
                 self._input_broken = True
                 self._fire(Stimulus(Evt.Evt19, reason=exc.abort_reason, detail=str(exc)), now)
@@ -269,8 +281,8 @@ class ULConnection:
                 return
             if self._state is State.Sta6 and type(pdu) is PDataTF:
                 # DT-2 inline (see _CELLS above): no recorder, no stimulus for the common PDU.
-                self._events.append(PDataIndication(tuple(pdu.pdvs)))
-                self._trace.record_cell(State.Sta6, Evt.Evt10, Action.DT_2, State.Sta6, now)
+                append_event(PDataIndication(pdu.pdvs))
+                trace.record_cell(State.Sta6, Evt.Evt10, Action.DT_2, State.Sta6, now)
                 continue
             self._fire(Stimulus(_RECEIVED[type(pdu)], pdu), now)
 

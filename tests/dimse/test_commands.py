@@ -342,3 +342,56 @@ def test_priority_and_defaults() -> None:
     assert not CEchoRQ(message_id=1).has_dataset
     decoded = decode_command(encode_command(attrs.evolve(STORE, priority=Priority.LOW)))
     assert decoded.priority is Priority.LOW  # type: ignore[union-attr]
+
+
+_UIDS = st.one_of(st.none(), st.text(alphabet="0123456789.", min_size=1, max_size=64))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    message_id=st.integers(-2, 0x10001),
+    status=st.integers(-2, 0x10001),
+    sop_class=_UIDS,
+    sop_instance=_UIDS,
+    comment=st.one_of(st.none(), st.text(alphabet="abc xyz", max_size=10)),
+)
+def test_c_store_rsp_template_gives_the_general_encoding(
+    message_id: int,
+    status: int,
+    sop_class: str | None,
+    sop_instance: str | None,
+    comment: str | None,
+) -> None:
+    """The C-STORE-RSP template (PS3.7 §9.3.1.2) produces exactly the general encoder's bytes,
+    and the same error for a value that does not fit."""
+    from dicomnet.dimse import commands
+
+    message = CStoreRSP(
+        message_id_being_responded_to=message_id,
+        status=status,
+        affected_sop_class_uid=sop_class,
+        affected_sop_instance_uid=sop_instance,
+        error_comment=comment,
+    )
+    try:
+        expected: bytes | str = commands._encode_general(message)
+    except DIMSEEncodeError as exc:
+        expected = str(exc)
+    for _ in range(2):  # the template made, then reused
+        try:
+            got: bytes | str = encode_command(message)
+        except DIMSEEncodeError as exc:
+            got = str(exc)
+        assert got == expected
+    if isinstance(expected, bytes) and comment is None:  # the template's case round-trips
+        assert decode_command(expected) == message
+
+
+def test_c_store_rsp_templates_are_bounded() -> None:
+    from dicomnet.dimse import commands
+
+    for n in range(commands._STORE_RSP_TEMPLATES_MAX * 3):
+        encode_command(
+            CStoreRSP(message_id_being_responded_to=1, status=0, affected_sop_class_uid=f"1.2.{n}")
+        )
+    assert len(commands._STORE_RSP_TEMPLATES) <= commands._STORE_RSP_TEMPLATES_MAX

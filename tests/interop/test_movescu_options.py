@@ -17,6 +17,7 @@ from dicomnet.acse import AcceptorConfig, ProposedContext, RequestorConfig, Supp
 from dicomnet.association import DatasetFragment, MessageReceived
 from dicomnet.dataset import read_file
 from dicomnet.dimse import CMoveRQ, CMoveRSP, CStoreRQ
+from dicomnet.errors import AssociationRejected, DicomNetError
 from dicomnet.transport import connect, serve
 from dicomnet.transport.access import ALLOW_PATH_ENV, DENY_PATH_ENV
 from dicomnet.transport.tls import client_context, server_context
@@ -101,6 +102,21 @@ def test_access_control_refuses_a_denied_peer(
     assert len(os.listdir(out)) == len(setup.qr.uids("SERIES", f"{ROOT}.1.1.1"))
 
 
+def test_access_control_answers_a_refused_peer_with_a_associate_rj(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The refused peer learns it was refused: A-ASSOCIATE-RJ rejected-permanent, service-user,
+    no-reason-given (PS3.8 9.3.4), not an accept followed by an abort."""
+    _hosts(tmp_path, monkeypatch, "", "movescu: 127.0.0.1\n")
+    result, _objects, seen = _scripted_run(tmp_path, ["+ac", "-dhl"])
+    error = seen.get("store_back")
+    assert isinstance(error, AssociationRejected), error
+    assert (error.result, error.source, error.reason) == (1, 1, 1)
+    assert os.listdir(tmp_path / "out") == []
+    assert result.exit_code != 0
+    assert "refused incoming association from 127.0.0.1: host access control" in result.stderr
+
+
 def test_access_control_allow_before_deny(
     setup: Setup, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -179,13 +195,17 @@ def _scripted_run(
             elif isinstance(event, DatasetFragment) and event.last and request is not None:
                 if hang:
                     await asyncio.sleep(60)
-                await _store_back(host, listen, objects, client_tls)
+                try:
+                    await _store_back(host, listen, objects, client_tls)
+                except DicomNetError as exc:
+                    seen["store_back"] = exc
+                failed = 3 if "store_back" in seen else 0
                 rsp = CMoveRSP(
                     message_id_being_responded_to=request.message_id,
-                    status=0x0000,
+                    status=0xA702 if failed else 0x0000,
                     affected_sop_class_uid=request.affected_sop_class_uid,
-                    number_of_completed_sub_operations=3,
-                    number_of_failed_sub_operations=0,
+                    number_of_completed_sub_operations=3 - failed,
+                    number_of_failed_sub_operations=failed,
                     number_of_warning_sub_operations=0,
                 )
                 await assoc.send(rsp, context_id=context_id)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import struct
+import time
 from pathlib import Path
 
 import attrs
@@ -292,7 +293,7 @@ def test_link_failure_is_out_of_resources(tmp_path: Path, monkeypatch: pytest.Mo
 
 @needs_tmpfile
 def test_prepare_makes_one_file_ahead_and_close_drops_it(tmp_path: Path) -> None:
-    sink = _sink(tmp_path)
+    sink = _sink(tmp_path, prepare_in_thread=False)
     sink.prepare()
     sink.prepare()
     assert len(sink._spares) == 1
@@ -304,6 +305,143 @@ def test_prepare_makes_one_file_ahead_and_close_drops_it(tmp_path: Path) -> None
     sink.close()
     assert sink._spares == []
     assert os.listdir(tmp_path) == ["CT.1.2.3.4"]
+
+
+def _wait_for_spares(sink: DirectorySink, count: int) -> None:
+    for _ in range(2000):  # the helper thread makes them; 10 s at most
+        with sink._lock:
+            if len(sink._spares) >= count and not sink._queued:
+                return
+        time.sleep(0.005)
+    raise AssertionError(f"the helper thread made {len(sink._spares)} of {count} files")
+
+
+@needs_tmpfile
+def test_the_helper_thread_keeps_files_ready_and_close_drops_them(tmp_path: Path) -> None:
+    sink = _sink(tmp_path)
+    assert sink.prepare_in_thread
+    for _ in range(5):
+        sink.prepare()  # one batch of SPARE_FILES asked for, never more
+    _wait_for_spares(sink, store.SPARE_FILES)
+    assert len(sink._spares) == store.SPARE_FILES
+    spares = set(sink._spares)
+    writer = sink.open(request())
+    assert writer._fd in spares  # type: ignore[attr-defined]
+    assert feed(writer, encoded(dataset())).status == 0
+    quarter = store.SPARE_FILES // 4
+    for _ in range(store.SPARE_FILES - 2 - quarter):  # one more than a quarter left
+        sink.open(request()).abort()
+    with sink._lock:
+        assert (len(sink._spares), sink._queued) == (quarter + 1, 0)
+    sink.open(request()).abort()  # a quarter left: the rest of a batch is asked for at once
+    _wait_for_spares(sink, store.SPARE_FILES)
+    sink.close()
+    assert sink._spares == []
+    assert sink._helper is None
+    assert os.listdir(tmp_path) == ["CT.1.2.3.4"]  # unnamed spares leave nothing behind
+    sink.prepare()  # usable after close: a new helper
+    _wait_for_spares(sink, 1)
+    sink.close()
+    assert os.listdir(tmp_path) == ["CT.1.2.3.4"]
+
+
+@needs_tmpfile
+def test_dropped_sinks_release_their_files_and_threads(tmp_path: Path) -> None:
+    """A sink dropped without close() closes its spare files and lets its thread end (many
+    sinks in one process must not pile up descriptors: select() fails above 1023)."""
+    import gc
+    import threading
+
+    def helpers() -> int:
+        return sum(t.name.startswith("dicomnet-sink") for t in threading.enumerate())
+
+    def open_files() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    gc.collect()
+    files_before, helpers_before = open_files(), helpers()
+    for n in range(30):
+        root = tmp_path / str(n)
+        root.mkdir()
+        sink = _sink(root)
+        sink.open(request()).abort()  # a helper thread starts making SPARE_FILES files
+        del sink
+    gc.collect()
+    for _ in range(2000):  # 10 s at most for the helpers to finish their batches
+        if open_files() <= files_before + 2 and helpers() <= helpers_before:
+            break
+        time.sleep(0.005)
+    assert open_files() <= files_before + 2
+    assert helpers() <= helpers_before
+
+
+@needs_tmpfile
+def test_the_helper_thread_failing_leaves_open_to_make_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sink = _sink(tmp_path)
+
+    def refused(self: DirectorySink) -> int:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(DirectorySink, "_unnamed_file", refused)
+    sink.prepare()
+    for _ in range(2000):
+        with sink._lock:
+            if not sink._queued:
+                break
+        time.sleep(0.005)
+    assert sink._spares == []
+    monkeypatch.undo()
+    assert feed(sink.open(request()), encoded(dataset())).status == 0
+    sink.close()
+    assert os.listdir(tmp_path) == ["CT.1.2.3.4"]
+
+
+@pytest.mark.parametrize("unnamed", [True, False])
+@pytest.mark.parametrize("size", [1, 4096, 16372, 100_000])
+def test_gathered_writes_give_the_same_file(tmp_path: Path, unnamed: bool, size: int) -> None:
+    """Fragments gathered into one writev (WRITE_BATCH) or written one by one: same bytes."""
+    body = bytes(range(256)) * 3000  # 768,000 bytes: several batches
+    ds = dataset()
+    ds[0x7FE00010] = DataElement(0x7FE00010, "OB", body)
+    data = encoded(ds)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    gathered = DirectorySink(tmp_path / "a", unnamed_temp_files=unnamed)
+    one_by_one = DirectorySink(tmp_path / "b", unnamed_temp_files=unnamed)
+    writer = gathered.open(request())
+    view = memoryview(data)  # views of bytes: gathered
+    for start in range(0, len(data), size):
+        writer.write(view[start : start + size])
+    assert writer.commit().status == 0
+    writer = one_by_one.open(request())
+    for start in range(0, len(data), size):  # views of a bytearray: written at once
+        writer.write(memoryview(bytearray(data[start : start + size])))
+    assert writer.commit().status == 0
+    gathered.close()
+    one_by_one.close()
+    a = (tmp_path / "a" / "CT.1.2.3.4").read_bytes()
+    assert a == (tmp_path / "b" / "CT.1.2.3.4").read_bytes()
+    assert a.endswith(data)
+
+
+def test_a_short_writev_is_finished(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = os.writev
+
+    def short(fd: int, parts: list[memoryview | bytes]) -> int:
+        first = memoryview(parts[0])
+        return real(fd, [first[: max(1, len(first) // 3)]])  # a third of the first buffer only
+
+    monkeypatch.setattr(store.os, "writev", short)
+    data = encoded(dataset())
+    sink = DirectorySink(tmp_path)
+    writer = sink.open(request())
+    writer.write(memoryview(data)[:100])
+    writer.write(memoryview(data)[100:])
+    assert writer.commit().status == 0
+    sink.close()
+    assert (tmp_path / "CT.1.2.3.4").read_bytes().endswith(data)
 
 
 def test_without_o_tmpfile_the_named_path_is_used(

@@ -366,3 +366,137 @@ def test_scripted_echo_store_and_a_store_without_data_set() -> None:
     assert (refused.message_id_being_responded_to, refused.status) == (3, 0xC000)
     assert stored == [0, 0xC000]
     assert (scp.stored, scp.failed) == (1, 1)
+
+
+class _Hooked(_Scripted):
+    """A channel with an event hook, as ``AsyncAssociation`` has: each event is offered to the
+    hook first and queued (given to ``events()``) only when the hook declines it. Events in
+    ``during_send`` are offered while the handler awaits ``send`` (the coroutine is busy)."""
+
+    def __init__(self, events: list[Any], during_send: list[Any] | None = None) -> None:
+        super().__init__(events)
+        self.hook: Callable[[Any], bool] | None = None
+        self.hooked: list[Any] = []  # the events the hook dealt with
+        self.queued: list[Any] = []  # the events declined (what events() yields)
+        self._during_send = list(during_send or [])
+        self.declined_while_busy: list[bool] = []
+
+    def set_event_hook(self, hook: Callable[[Any], bool] | None) -> None:
+        self.hook = hook
+
+    def send_nowait(self, message: Any, *, context_id: int) -> None:
+        self.sent.append((message, context_id))
+
+    def _offer(self, event: Any) -> None:
+        if not self.queued and self.hook is not None and self.hook(event):
+            self.hooked.append(event)
+        else:
+            self.queued.append(event)
+
+    async def send(self, message: Any, *, context_id: int, dataset: Any = None) -> None:
+        self.sent.append((message, context_id))
+        during, self._during_send = self._during_send, []
+        for event in during:
+            assert self.hook is not None
+            self.declined_while_busy.append(not self.hook(event))
+            self.queued.append(event)
+
+    async def events(self) -> Any:
+        while self.queued:
+            yield self.queued.pop(0)
+        for event in self._events:
+            self._offer(event)
+            while self.queued:
+                yield self.queued.pop(0)
+
+
+def _store_script(uid: str, mid: int, *chunks: bytes) -> list[Any]:
+    fragments = [
+        DatasetFragment(1, memoryview(chunk), n == len(chunks) - 1)
+        for n, chunk in enumerate(chunks)
+    ]
+    return [MessageReceived(1, _rq(uid, mid=mid), True), *fragments]
+
+
+def _outcome(channel: _Scripted, sink: _RecordingSink) -> tuple[Any, ...]:
+    sent = [
+        (type(m).__name__, getattr(m, "message_id_being_responded_to", None), m.status, cid)
+        for m, cid in channel.sent
+    ]
+    return tuple(sink.calls), tuple(sent), tuple(r.sop_instance_uid for r in sink.requests)
+
+
+def test_the_event_hook_does_what_the_queue_does() -> None:
+    """C-ECHO, C-STOREs and a refused C-STORE: the same writes, commits and responses whether
+    the events reach the SCP through its hook (no task switch) or through events()."""
+    no_data = CStoreRQ(
+        message_id=9,
+        affected_sop_class_uid=CT,
+        affected_sop_instance_uid="1.2.9",
+        has_dataset=False,
+    )
+    script = [
+        MessageReceived(1, CEchoRQ(message_id=1), False),
+        *_store_script("1.2.4", 2, b"a", b"b", b"c"),
+        *_store_script("1.2.5", 3, b"d"),
+        MessageReceived(1, no_data, False),
+        Closed(),
+    ]
+    plain, plain_sink = _Scripted(script), _RecordingSink()
+    asyncio.run(StorageSCP(plain_sink)(plain))
+    hooked, hooked_sink = _Hooked(script), _RecordingSink()
+    scp = StorageSCP(hooked_sink)
+    asyncio.run(scp(hooked))
+    assert _outcome(hooked, hooked_sink) == _outcome(plain, plain_sink)
+    writes = ["write b'a'", "write b'b'", "write b'c'", "commit", "write b'd'", "commit"]
+    assert hooked_sink.calls == writes
+    assert hooked.queued == []
+    m, f = "MessageReceived", "DatasetFragment"
+    # everything but Closed, which ends the coroutine
+    assert [type(e).__name__ for e in hooked.hooked] == [m, m, f, f, f, m, f, m]
+    assert hooked.hook is None  # removed when the association ends
+    assert (scp.stored, scp.failed) == (2, 1)
+
+
+def test_the_event_hook_declines_while_the_coroutine_is_busy() -> None:
+    """An event queued first (here: an unknown message) is handled by the coroutine; events
+    offered while it awaits a send are declined and queued, so the order is kept."""
+    first = MessageReceived(1, CEchoRQ(message_id=1), False)
+    later = _store_script("1.2.6", 2, b"x", b"y")
+    channel = _Hooked([Closed()], during_send=later)
+    channel.queued.append(first)  # reaches the coroutine: it sends the C-ECHO-RSP
+    sink = _RecordingSink()
+    scp = StorageSCP(sink)
+    asyncio.run(scp(channel))
+    assert channel.declined_while_busy == [True, True, True]  # offered during that send
+    assert channel.hooked == []
+    assert sink.calls == ["write b'x'", "write b'y'", "commit"]
+    assert [type(m).__name__ for m, _cid in channel.sent] == ["CEchoRSP", "CStoreRSP"]
+
+
+def test_the_event_hook_tolerates_a_peer_gone_before_the_response() -> None:
+    class Gone(_Hooked):
+        def send_nowait(self, message: Any, *, context_id: int) -> None:
+            from dicomnet.errors import AssociationAborted
+
+            raise AssociationAborted(0, 0, "aborted by the peer")
+
+    channel = Gone([*_store_script("1.2.7", 2, b"z"), Aborted(0, 0, by_peer=True), Closed()])
+    sink = _RecordingSink()
+    asyncio.run(StorageSCP(sink)(channel))
+    assert sink.calls == ["write b'z'", "commit"]  # stored; the response could not go
+    assert channel.sent == []
+
+
+def test_a_response_lost_after_commit_does_not_abort_the_writer() -> None:
+    """Without a hook the send raises out of the handler; the committed writer stays."""
+    from dicomnet.errors import AssociationAborted
+
+    class Gone(_Scripted):
+        async def send(self, message: Any, *, context_id: int, dataset: Any = None) -> None:
+            raise AssociationAborted(0, 0, "aborted by the peer")
+
+    sink = _RecordingSink()
+    with pytest.raises(AssociationAborted):
+        asyncio.run(StorageSCP(sink)(Gone(_store_script("1.2.8", 2, b"w"))))
+    assert sink.calls == ["write b'w'", "commit"]

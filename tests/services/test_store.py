@@ -224,6 +224,14 @@ class _DiskFull:
         self.budget -= len(data)
         return os.write(fd, data)
 
+    def writev(self, fd: int, parts: list[memoryview | bytes]) -> int:
+        """os.writev replacement: the same budget (the sink gathers fragments)."""
+        size = sum(len(part) for part in parts)
+        if size > self.budget:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        self.budget -= size
+        return os.writev(fd, parts)
+
 
 @pytest.mark.parametrize("budget", [0, 200, 300])
 @pytest.mark.parametrize("convert", [False, True])
@@ -232,7 +240,9 @@ def test_disk_full_is_a700_and_no_file_remains(
 ) -> None:
     options = WriteOptions(transfer_syntax=EXPLICIT_BE) if convert else None
     sink = DirectorySink(tmp_path, options=options)
-    monkeypatch.setattr(store.os, "write", _DiskFull(budget))
+    full = _DiskFull(budget)
+    monkeypatch.setattr(store.os, "write", full)
+    monkeypatch.setattr(store.os, "writev", full.writev)
     result = feed(sink.open(request()), encoded(dataset()), size=50)
     monkeypatch.undo()
     assert result.status == 0xA700

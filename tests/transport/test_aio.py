@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import socket
 import time
+from typing import Any
 
 import pytest
 
@@ -364,3 +365,135 @@ def test_timeouts_must_be_positive_or_none() -> None:
     for bad in (0, -1.0, float("nan")):
         with pytest.raises(ValueError, match="timeout"):
             aio.Timeouts(dimse=bad)
+
+
+def test_an_event_hook_sees_events_in_order_and_declined_ones_are_queued() -> None:
+    """The hook answers odd Message IDs itself (send_nowait); even ones are declined and reach
+    events(), so every following one is queued too until the coroutine has taken them."""
+    from dicomnet.dimse import CEchoRSP
+    from dicomnet.services.echo import echo_response
+
+    hooked: list[int] = []
+    handled: list[int] = []
+
+    async def handler(assoc: aio.AsyncAssociation) -> None:
+        def hook(event: object) -> bool:
+            if isinstance(event, MessageReceived) and event.message.message_id % 2:
+                assert isinstance(event.message, CEchoRQ)
+                hooked.append(event.message.message_id)
+                assoc.send_nowait(echo_response(event.message), context_id=event.context_id)
+                return True
+            return False
+
+        assoc.set_event_hook(hook)
+        async for event in assoc.events():
+            if isinstance(event, MessageReceived):
+                assert isinstance(event.message, CEchoRQ)
+                handled.append(event.message.message_id)
+                await assoc.send(echo_response(event.message), context_id=event.context_id)
+        assoc.set_event_hook(None)
+
+    async def main() -> list[int]:
+        answered: list[int] = []
+        async with (
+            echo_server(handler) as server,
+            await aio.connect("127.0.0.1", server.port, requestor_config()) as assoc,
+        ):
+            for mid in range(1, 9):  # one at a time: the hook is offered every odd one
+                await assoc.send(CEchoRQ(message_id=mid), context_id=1)
+                rsp = (await assoc.receive_message()).message
+                assert isinstance(rsp, CEchoRSP)
+                answered.append(rsp.message_id_being_responded_to)
+        return answered
+
+    assert asyncio.run(asyncio.wait_for(main(), 30)) == list(range(1, 9))
+    assert hooked == [1, 3, 5, 7]
+    assert handled == [2, 4, 6, 8]
+
+
+def test_send_nowait_outside_a_hook_writes_at_once() -> None:
+    from dicomnet.dimse import CEchoRSP
+    from dicomnet.services.echo import echo_response
+
+    async def handler(assoc: aio.AsyncAssociation) -> None:
+        async for event in assoc.events():
+            if isinstance(event, MessageReceived):
+                assert isinstance(event.message, CEchoRQ)
+                assoc.send_nowait(echo_response(event.message), context_id=event.context_id)
+
+    async def main() -> int:
+        async with (
+            echo_server(handler) as server,
+            await aio.connect("127.0.0.1", server.port, requestor_config()) as assoc,
+        ):
+            await assoc.send(CEchoRQ(message_id=5), context_id=1)
+            rsp = (await assoc.receive_message()).message
+            assert isinstance(rsp, CEchoRSP)
+            return rsp.message_id_being_responded_to
+
+    assert asyncio.run(asyncio.wait_for(main(), 30)) == 5
+
+
+def _admission_server(admit: aio.Admission, **kw: Any) -> Any:
+    config = acceptor_config(require_called_ae_title=True)
+    return aio.serve(verification_handler, config, admit=admit, **kw)
+
+
+@pytest.mark.parametrize("how", ["false", "raises"])
+def test_admission_refused_is_an_a_associate_rj(how: str) -> None:
+    """PS3.8 §9.3.4: rejected-permanent (1), service-user (1), no-reason-given (1)."""
+    served: list[object] = []
+
+    async def admit(peer: tuple[Any, ...]) -> bool:
+        assert peer[0] == "127.0.0.1"
+        if how == "raises":
+            raise RuntimeError("lookup failed")
+        return False
+
+    async def main() -> AssociationRejected:
+        server = await _admission_server(admit)
+        async with server:
+            with pytest.raises(AssociationRejected) as info:
+                await aio.connect("127.0.0.1", server.port, requestor_config())
+            served.append(server.associations_served)
+            return info.value
+
+    rejected = asyncio.run(asyncio.wait_for(main(), 30))
+    assert (rejected.result, rejected.source, rejected.reason) == (1, 1, 1)
+    assert served == [0]
+
+
+def test_admitted_peers_get_the_policy_decision() -> None:
+    async def admit(peer: tuple[Any, ...]) -> bool:
+        return True
+
+    async def main() -> tuple[int, AssociationRejected]:
+        server = await _admission_server(admit)
+        async with server:
+            async with await aio.connect("127.0.0.1", server.port, requestor_config()) as assoc:
+                status = await echo(assoc)
+            with pytest.raises(AssociationRejected) as info:  # the policy: called AE title
+                await aio.connect("127.0.0.1", server.port, requestor_config("NOT-OURS"))
+            return status, info.value
+
+    status, rejected = asyncio.run(asyncio.wait_for(main(), 30))
+    assert status == 0
+    assert (rejected.result, rejected.source, rejected.reason) == (1, 1, 7)
+
+
+def test_a_slow_admission_is_bounded_by_the_acse_timeout() -> None:
+    async def admit(peer: tuple[Any, ...]) -> bool:
+        await asyncio.sleep(30)
+        return True  # pragma: no cover - cancelled by the timeout
+
+    async def main() -> float:
+        server = await _admission_server(admit, timeouts=aio.Timeouts(acse=0.3))
+        async with server:
+            start = time.monotonic()
+            with pytest.raises((AssociationAborted, TimeoutError)):
+                await aio.connect(
+                    "127.0.0.1", server.port, requestor_config(), timeouts=aio.Timeouts(acse=10)
+                )
+            return time.monotonic() - start
+
+    assert asyncio.run(asyncio.wait_for(main(), 30)) < 5
