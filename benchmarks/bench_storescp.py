@@ -9,7 +9,9 @@ DCMTK ``storescp``, a small pynetdicom AE with an ``EVT_C_STORE`` handler writin
 (``event.encoded_dataset()``, no decoding), and ``dicomnet storescp``. The receivers take turns in
 each repeat. Printed: median wall time of the sender (``storescu`` start to exit) and median CPU
 time of the receiver (user + system, from ``wait4``, its start-up included), and the ratios to
-DCMTK (below 1 means faster than DCMTK). ``BENCH_RECEIVERS=dcmtk,dicomnet`` leaves pynetdicom
+DCMTK (below 1 means faster than DCMTK). The Python receivers run with their bytecode cached under
+the work directory, as a pip install has it (the first repeat compiles it; the medians do not
+see it). ``BENCH_RECEIVERS=dcmtk,dicomnet`` leaves pynetdicom
 out (quicker runs while tuning).
 
 The received files are kept until the end and deleted then: on ext4 without a journal, as here,
@@ -145,6 +147,11 @@ def _file_creation_cost(work: Path, count: int = 200) -> float:
 
 def _run_once(kind: str, files: Path, work: Path, count: int) -> tuple[float, float]:
     env = dict(os.environ, TCP_NODELAY="1")
+    if kind != "dcmtk":
+        # Bytecode cached under the work directory, as a pip install has it compiled, whatever
+        # PYTHONDONTWRITEBYTECODE says (else every start recompiles every module: ~0.3 s of CPU).
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
     out = Path(tempfile.mkdtemp(dir=work))
     port = _free_port()
     proc = subprocess.Popen(

@@ -29,6 +29,7 @@ import attrs
 import typer
 import typer.core
 
+from dicomnet.pdu._attrs_repr import attrs_repr
 from dicomnet_cli.params import install as install_converters
 
 __all__ = [
@@ -51,13 +52,15 @@ class ArgvError(ValueError):
     """A command-line error found by the pre-pass (DCMTK exits 1 for these)."""
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class Option:
     """One option: its spellings (``("+te", "--write-xfer-little")``; the ``--`` one is canonical).
 
     ``nargs`` is the number of arguments that follow it; ``group`` names the exclusive group it
     belongs to (rightmost wins within a group); ``repeatable`` options keep every occurrence.
     """
+
+    __repr__ = attrs_repr
 
     names: tuple[str, ...]
     nargs: int = 0
@@ -82,24 +85,30 @@ class Option:
         return self.names[0]
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class Conflict:
     """Options of ``first`` may not be combined with options of ``second`` (any spellings)."""
+
+    __repr__ = attrs_repr
 
     first: tuple[str, ...]
     second: tuple[str, ...]
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class Requires:
     """``option`` (any spelling) may only be given together with one of ``any_of``."""
+
+    __repr__ = attrs_repr
 
     option: str
     any_of: tuple[str, ...]
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class _Occurrence:
+    __repr__ = attrs_repr
+
     option: Option
     spelled: str
     args: tuple[str, ...]
@@ -159,7 +168,7 @@ class OptionTable:
         return list(self._requires)
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class NormalisedArgv:
     """The result of :func:`normalise`.
 
@@ -167,6 +176,8 @@ class NormalisedArgv:
     ``--arguments`` prints); ``spelled`` maps each kept option's canonical name to the spelling
     the user wrote.
     """
+
+    __repr__ = attrs_repr
 
     args: list[str]
     expanded: list[str]

@@ -79,7 +79,7 @@ UNKNOWN_STORAGE_PREFIX = "UNKNOWN"
 MAX_UID_LENGTH = 64
 """PS3.5 §9.1: a UID is at most 64 characters."""
 
-_UID_RE = re.compile(r"(?:0|[1-9][0-9]*)(?:\.(?:0|[1-9][0-9]*))*", re.ASCII)
+_UID_RE = r"(?:0|[1-9][0-9]*)(?:\.(?:0|[1-9][0-9]*))*"  # compiled (and cached) on first use
 
 
 def is_valid_uid(value: str) -> bool:
@@ -89,11 +89,11 @@ def is_valid_uid(value: str) -> bool:
     zero unless the component is exactly ``0``. Padding (a trailing NUL or space) is not part of
     the UID, so a padded value is not valid: strip it first.
     """
-    return (
-        isinstance(value, str)
-        and len(value) <= MAX_UID_LENGTH
-        and _UID_RE.fullmatch(value) is not None
-    )
+    if not isinstance(value, str):
+        return False
+    if value in _uid_data.UIDS:  # registered, hence valid (tests check every one): no regex
+        return True
+    return len(value) <= MAX_UID_LENGTH and re.fullmatch(_UID_RE, value, re.ASCII) is not None
 
 
 def generate_uid() -> str:

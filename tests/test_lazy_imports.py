@@ -138,13 +138,16 @@ except SystemExit as exc:
 """
 
 # Never needed before a move's first PDU (rich: only on a terminal; pydantic: typer's converters
-# are replaced by cli/params.py; the others: only with -lc, --version, +tls, +ac).
+# are replaced by cli/params.py; the character sets and decimal: only for text outside ISO 646
+# and DS values read as Decimal; the others: only with -lc, --version, +tls, +ac).
 _NOT_AT_START_UP = {
     "rich",
     "pydantic",
     "typer._adapters",
     "logging.config",
     "importlib.metadata",
+    "dicomnet.dataset.charset",
+    "decimal",
 }
 
 
@@ -171,3 +174,27 @@ def test_movescu_plus_ac_loads_access_control() -> None:
     code, modules = _modules_after(_RUN_MOVESCU.format(args=args))
     assert code == 61
     assert "dicomnet.transport.access" in modules
+
+
+def test_storing_a_received_object_loads_no_character_set_module() -> None:
+    # The File Meta Information is ASCII (PS3.10 §7.1): writing it needs no character set.
+    code = (
+        "from dicomnet.dataset.part10_writer import encode_file_meta\n"
+        "head = encode_file_meta('1.2.840.10008.5.1.4.1.1.7', '1.2.3.4', '1.2.840.10008.1.2.1',"
+        " source_ae_title='OURMOVE')\n"
+        "result = len(head)"
+    )
+    size, modules = _modules_after(code)
+    assert isinstance(size, int)
+    assert size > 132
+    assert "dicomnet.dataset.part10_writer" in modules
+    assert "dicomnet.dataset.charset" not in modules
+
+
+@pytest.mark.parametrize(("argv0", "paused"), [("/venv/bin/movescu", True), ("other", False)])
+def test_the_movescu_console_script_pauses_gc_from_its_first_import(
+    argv0: str, paused: bool
+) -> None:
+    code = f"import gc, sys\nsys.argv[0] = {argv0!r}\nimport dicomnet_cli\nresult = gc.isenabled()"
+    enabled, _modules = _modules_after(code)
+    assert enabled is not paused

@@ -30,6 +30,7 @@ from dicomnet.pdu import (
     UserInformationItem,
     UserInformationSubItem,
 )
+from dicomnet.pdu._attrs_repr import attrs_repr
 from dicomnet.uid import IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME, is_valid_uid
 
 __all__ = [
@@ -87,7 +88,7 @@ def _check_u16(value: int, what: str) -> None:
         raise NegotiationConfigError(f"{what} must be 0-65535, got {value}")
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class ProposedContext:
     """One presentation context to propose (PS3.8 §7.1.1.13): abstract syntax + transfer syntaxes.
 
@@ -95,6 +96,8 @@ class ProposedContext:
     The same abstract syntax may appear in several contexts (DCMTK proposes one context per
     transfer syntax so that the acceptor cannot choose for it).
     """
+
+    __repr__ = attrs_repr
 
     abstract_syntax: str
     transfer_syntaxes: tuple[str, ...] = attrs.field(converter=str_tuple)
@@ -108,13 +111,15 @@ class ProposedContext:
         return tuple(cls(abstract_syntax, (ts,)) for ts in transfer_syntaxes)
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class RoleSelection:
     """SCP/SCU Role Selection (PS3.7 D.3.3.4) for one SOP class.
 
     In a proposal: the roles the requestor offers to play. In a reply: 1 where the acceptor
     accepts the requestor's proposal of that role, 0 where it turns it down.
     """
+
+    __repr__ = attrs_repr
 
     sop_class_uid: str
     scu_role: bool
@@ -129,9 +134,11 @@ class RoleSelection:
         )
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class AsynchronousOperationsWindow:
     """Asynchronous Operations Window (PS3.7 D.3.3.3); 0 means unlimited, absent means 1/1."""
+
+    __repr__ = attrs_repr
 
     max_operations_invoked: int = 1
     max_operations_performed: int = 1
@@ -153,7 +160,7 @@ class UserIdentityType(enum.IntEnum):
     JWT = 5
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class UserIdentity:
     """User Identity Negotiation (PS3.7 D.3.3.7): what the requestor asserts about its user.
 
@@ -161,6 +168,8 @@ class UserIdentity:
     Web Token; ``secondary_field`` the passcode, only for :attr:`~UserIdentityType.
     USERNAME_AND_PASSCODE`. Build with the class methods rather than by hand.
     """
+
+    __repr__ = attrs_repr
 
     identity_type: UserIdentityType = attrs.field(converter=UserIdentityType)
     primary_field: bytes
@@ -272,7 +281,7 @@ def _common_extended(
     return tuple(value)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class RequestorConfig:
     """What the association requestor proposes (PS3.8 §7.1.1, PS3.7 Annex D.3.3).
 
@@ -283,6 +292,8 @@ class RequestorConfig:
     - ``sop_class_extended_negotiations`` / ``sop_class_common_extended_negotiations``: the
       sub-items as they are to be sent (PS3.7 D.3.3.5, D.3.3.6).
     """
+
+    __repr__ = attrs_repr
 
     calling_ae_title: str
     called_ae_title: str

@@ -29,6 +29,7 @@ from dicomnet.pdu import (
     SOPClassCommonExtendedNegotiationSubItem,
     SOPClassExtendedNegotiationSubItem,
 )
+from dicomnet.pdu._attrs_repr import attrs_repr
 from dicomnet.uid import is_valid_uid
 
 __all__ = [
@@ -52,7 +53,7 @@ PeerAddress = str | tuple[str, int] | tuple[str, int, int, int] | None
 Preference = Literal["acceptor", "requestor"]
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class IdentityDecision:
     """The user identity hook's verdict (PS3.7 D.3.3.7).
 
@@ -60,6 +61,8 @@ class IdentityDecision:
     positive response (for Kerberos, SAML and JWT it carries the server's token; for types 1
     and 2 the standard wants it empty).
     """
+
+    __repr__ = attrs_repr
 
     accepted: bool
     server_response: bytes = b""
@@ -113,7 +116,7 @@ def _roles_pair(instance: SupportedContext, _attribute: object, value: bool | No
         )
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class SupportedContext:
     """An abstract syntax we accept, with its transfer syntaxes in OUR order of preference.
 
@@ -122,6 +125,8 @@ class SupportedContext:
     (the default) means no role negotiation: proposals are not answered and the default roles
     apply (requestor SCU, acceptor SCP).
     """
+
+    __repr__ = attrs_repr
 
     abstract_syntax: str
     transfer_syntaxes: tuple[str, ...] = attrs.field(converter=str_tuple)
@@ -132,10 +137,15 @@ class SupportedContext:
 def _supported(values: Iterable[SupportedContext]) -> tuple[SupportedContext, ...]:
     out = tuple(values)
     seen: set[str] = set()
+    valid: set[str] = set()  # the same transfer syntaxes recur in every context: check each once
     for cx in out:
         for uid in (cx.abstract_syntax, *cx.transfer_syntaxes):
-            if not is_valid_uid(uid):
-                raise NegotiationConfigError(f"{uid!r} in supported contexts is not a valid UID")
+            if uid not in valid:
+                if not is_valid_uid(uid):
+                    raise NegotiationConfigError(
+                        f"{uid!r} in supported contexts is not a valid UID"
+                    )
+                valid.add(uid)
         if cx.abstract_syntax in seen:
             raise NegotiationConfigError(f"abstract syntax {cx.abstract_syntax} listed twice")
         seen.add(cx.abstract_syntax)
@@ -152,7 +162,7 @@ def _optional_ae_titles(values: Iterable[str] | str | None) -> frozenset[str] | 
     return None if values is None else frozenset(_ae_titles(values))
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class AcceptorConfig:
     """What the association acceptor accepts (PS3.8 §7.1.1, PS3.7 Annex D.3.3).
 
@@ -170,6 +180,8 @@ class AcceptorConfig:
     ``+x`` options; our order in ``supported_contexts`` wins) or ``"requestor"`` (the first
     acceptable one in the proposal's order).
     """
+
+    __repr__ = attrs_repr
 
     ae_titles: tuple[str, ...] = attrs.field(default=(), converter=_ae_titles)
     require_called_ae_title: bool = False

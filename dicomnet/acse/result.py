@@ -22,6 +22,7 @@ from dicomnet.pdu import (
     SOPClassCommonExtendedNegotiationSubItem,
     SOPClassExtendedNegotiationSubItem,
 )
+from dicomnet.pdu._attrs_repr import attrs_repr
 
 __all__ = [
     "Accept",
@@ -71,16 +72,18 @@ class Problem(enum.Enum):
     EXTENDED_NEGOTIATION_NOT_PROPOSED = "extended negotiation reply for a SOP class not proposed"
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class NegotiationProblem:
     """One :class:`Problem`, with the context ID or UID it concerns and a readable message."""
+
+    __repr__ = attrs_repr
 
     problem: Problem
     message: str
     context_id: int | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class AcceptedContext:
     """An accepted presentation context (PS3.8 §7.1.1.13) and the roles played on it.
 
@@ -88,6 +91,8 @@ class AcceptedContext:
     D.3.3.4), default SCU only. The acceptor plays the opposite roles: SCP when the requestor is
     SCU, SCU when the requestor is SCP (both when both).
     """
+
+    __repr__ = attrs_repr
 
     context_id: int
     abstract_syntax: str
@@ -106,9 +111,11 @@ class AcceptedContext:
         return self.requestor_is_scu
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class RejectedContext:
     """A presentation context that cannot be used, with the reason the acceptor gave."""
+
+    __repr__ = attrs_repr
 
     context_id: int
     abstract_syntax: str
@@ -119,7 +126,7 @@ def _frozen_mapping(value: Mapping[int, AcceptedContext]) -> Mapping[int, Accept
     return types.MappingProxyType(dict(value))
 
 
-@attrs.frozen(kw_only=True, unsafe_hash=False)
+@attrs.frozen(kw_only=True, unsafe_hash=False, repr=False)
 class NegotiatedAssociation:
     """What was agreed (PS3.8 §7.1.1, PS3.7 Annex D.3.3), seen from ``local_is_requestor``'s side.
 
@@ -134,6 +141,8 @@ class NegotiatedAssociation:
       ``sop_class_common_extended_negotiations``: the requestor's items (D.3.3.6).
     - ``problems``: deviations tolerated on the way.
     """
+
+    __repr__ = attrs_repr
 
     local_is_requestor: bool
     calling_ae_title: str
@@ -189,17 +198,21 @@ class NegotiatedAssociation:
         return tuple(found)
 
 
-@attrs.frozen(kw_only=True, unsafe_hash=False)
+@attrs.frozen(kw_only=True, unsafe_hash=False, repr=False)
 class Accept:
     """The acceptor accepts: send ``pdu``; ``negotiated`` is the agreed association."""
+
+    __repr__ = attrs_repr
 
     pdu: AAssociateAC
     negotiated: NegotiatedAssociation
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Reject:
     """The acceptor rejects: send ``pdu`` (PS3.8 §9.3.4); ``message`` says why, for logs."""
+
+    __repr__ = attrs_repr
 
     pdu: AAssociateRJ
     message: str

@@ -10,7 +10,9 @@ the message IDs and outstanding requests (PS3.7 §9.1). No clock, no socket: ``n
 
 Outgoing messages are queued as PDU generators and pulled lazily by :meth:`Association.data_to_send`
 (at most ``max_send_bytes`` of P-DATA per call, at least one PDU), so a data set read from a file is
-fragmented only as fast as the driver writes it.
+fragmented only as fast as the driver writes it. A message with no data set or a ``bytes`` one that
+fits one P-DATA-TF is cut into its PDUs when queued and handed to the upper layer in one pass (no
+generator to resume: its bytes are already in memory).
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ from dicomnet.dimse import (
     DimseMessage,
     MessageAssembler,
     fragment_message,
+    max_fragment_size,
 )
 from dicomnet.errors import LocalProtocolError
 from dicomnet.pdu import AAbort, AAssociateRJ, AAssociateRQ, AReleaseRP, AReleaseRQ, PDataTF
@@ -152,7 +155,7 @@ class Association:
         self._negotiated: NegotiatedAssociation | None = None
         self._provider: DimseProvider | None = None
         self._assembler: MessageAssembler | None = None
-        self._outgoing: deque[Iterator[PDataTF]] = deque()
+        self._outgoing: deque[Iterator[PDataTF] | list[PDataTF]] = deque()
         self._release_wanted = False  # release() called while messages were queued
         self._peer_release = False  # A-RELEASE indication received, RP not yet sent
         self._answer_release = False  # release_response() called
@@ -289,14 +292,21 @@ class Association:
         return bool(self._outgoing) or self._release_wanted
 
     @property
+    def has_output(self) -> bool:
+        """Whether :meth:`data_to_send` has anything to give: queued messages or bytes."""
+        return bool(self._outgoing) or self._release_wanted or self._ul.has_data_to_send
+
+    @property
     def timer_deadline(self) -> float | None:
         """The earliest of ARTIM, the ACSE and the DIMSE timeouts; call :meth:`handle_timer`."""
-        deadlines = [
-            d
-            for d in (self._ul.timer_deadline, self._dimse_deadline(), self._acse_deadline())
-            if d is not None
-        ]
-        return min(deadlines) if deadlines else None
+        deadline = self._ul.timer_deadline
+        for other in (
+            None if self._dimse_timeout is None else self._dimse_deadline(),
+            None if self._acse_timeout is None else self._acse_deadline(),
+        ):
+            if other is not None and (deadline is None or other < deadline):
+                deadline = other
+        return deadline
 
     def next_event(self) -> AssociationEvent | None:
         """The next event, or ``None`` until more input (bytes, time, a call) arrives."""
@@ -420,11 +430,17 @@ class Association:
                 f"cannot send {message.message_name}: the association is being released"
             )
         provider.check_send(message, context_id)
-        pdus = fragment_message(
-            context_id, message, dataset, max_pdu_length=self._peer_max_pdu_length()
-        )
+        peer_max = self._peer_max_pdu_length()
+        pdus = fragment_message(context_id, message, dataset, max_pdu_length=peer_max)
+        if dataset is None or (
+            type(dataset) is bytes and len(dataset) <= max_fragment_size(peer_max)
+        ):
+            # In memory, one data PDU at most: cut now (a bytes source cannot fail), and handed
+            # to the upper layer in one pass by data_to_send().
+            self._outgoing.append(list(pdus))
+        else:
+            self._outgoing.append(pdus)
         provider.sent(message, context_id)
-        self._outgoing.append(pdus)
         self._now = self._dimse_since = now
 
     def release(self, now: float) -> None:
@@ -481,8 +497,18 @@ class Association:
         produced = 0
         outgoing = self._outgoing
         while outgoing and produced < self._max_send_bytes and ul.state in CAN_SEND_DATA:
+            ready = outgoing[0]
+            if isinstance(ready, list):  # a small message, cut when queued: all its PDUs at once
+                ul.send_pdata(ready, self._now)
+                outgoing.popleft()
+                for cut in ready:
+                    produced += len(cut.pdvs[0].data) + 6
+                out.extend(ul.data_to_send())
+                if not outgoing:
+                    self._dimse_since = self._now
+                continue
             try:
-                pdu = next(outgoing[0], None)
+                pdu = next(ready, None)
             except Exception as exc:
                 self._local_abort(
                     _SOURCE_USER, 0, f"the data set source failed: {exc!r}", self._now
@@ -498,7 +524,7 @@ class Association:
             for pdv in pdu.pdvs:
                 produced += len(pdv.data) + 6
             out.extend(ul.data_to_send())
-        if not outgoing:
+        if not outgoing and (self._release_wanted or self._peer_release):
             self._flush_release(self._now)
             self._pump(self._now)
             out.extend(ul.data_to_send())

@@ -56,17 +56,34 @@ class _GraphicSet:
     codec fed with the GR form (both bytes 0xA1..0xFE).
     """
 
-    __slots__ = ("_encode_map", "chars", "codec", "final", "name", "size")
+    __slots__ = ("_chars", "_encode_map", "_upper_codec", "codec", "final", "name", "size")
 
     def __init__(
-        self, name: str, final: bytes, size: int, chars: str = "", codec: str = ""
+        self,
+        name: str,
+        final: bytes,
+        size: int,
+        chars: str = "",
+        codec: str = "",
+        upper_codec: str = "",
     ) -> None:
         self.name = name
         self.final = final
         self.size = size  # 94, 96, or 9494 (two bytes, 94 x 94)
-        self.chars = chars
+        # A 96-set's table is read from ``upper_codec`` on first use: building the eleven
+        # ISO 8859-style tables (and importing their codecs) at import would cost every process
+        # that never meets such a character set.
+        self._chars: str | None = chars if not upper_codec else None
+        self._upper_codec = upper_codec
         self.codec = codec
         self._encode_map: dict[str, bytes] | None = None
+
+    @property
+    def chars(self) -> str:
+        """The single-byte table (see the class docstring); built on first use for 96-sets."""
+        if self._chars is None:
+            self._chars = _upper_half(self._upper_codec)
+        return self._chars
 
     @property
     def double(self) -> bool:
@@ -166,7 +183,7 @@ _UPPER_HALVES: Final = {
     166: (b"T", "tis_620"),
 }
 _SETS_96: Final = {
-    number: _GraphicSet(f"ISO-IR {number}", final, 96, _upper_half(codec))
+    number: _GraphicSet(f"ISO-IR {number}", final, 96, upper_codec=codec)
     for number, (final, codec) in _UPPER_HALVES.items()
 }
 _IR_87: Final = _GraphicSet("ISO-IR 87", b"B", 9494, codec="euc_jp")

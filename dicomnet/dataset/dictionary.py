@@ -518,8 +518,9 @@ _STANDARD_VRS = frozenset(
         *("UL", "UN", "UR", "US", "UT", "UV"),
     }
 )
-_VM_RE = re.compile(r"[0-9]+(?:-(?:[0-9]+|[0-9]*[nN]))?|[0-9]*[nN]", re.ASCII)
-_HEX_RE = re.compile(r"[0-9A-Fa-f]{1,4}", re.ASCII)
+# DCMTK dictionary files only: compiled (and cached by ``re``) when one is read.
+_VM_RE = r"[0-9]+(?:-(?:[0-9]+|[0-9]*[nN]))?|[0-9]*[nN]"
+_HEX_RE = r"[0-9A-Fa-f]{1,4}"
 _PARITY = {"": 2, "e": 2, "E": 2, "o": 1, "O": 1, "u": 0, "U": 0}
 
 
@@ -527,7 +528,7 @@ def _parse_tag_part(text: str) -> tuple[int, int, int] | None:
     """``gggg``, ``gggg-hhhh`` (even), ``gggg-o-hhhh`` / ``-e-`` / ``-u-``: lo, hi, parity."""
     parts = [p.strip() for p in text.split("-")]
     if len(parts) == 1:
-        if not _HEX_RE.fullmatch(parts[0]):
+        if not re.fullmatch(_HEX_RE, parts[0], re.ASCII):
             return None
         value = int(parts[0], 16)
         return value, value, 0
@@ -539,7 +540,7 @@ def _parse_tag_part(text: str) -> tuple[int, int, int] | None:
             return None
     else:
         return None
-    if not (_HEX_RE.fullmatch(lo_text) and _HEX_RE.fullmatch(hi_text)):
+    if not (re.fullmatch(_HEX_RE, lo_text, re.ASCII) and re.fullmatch(_HEX_RE, hi_text, re.ASCII)):
         return None
     lo, hi = int(lo_text, 16), int(hi_text, 16)
     if lo > hi:
@@ -585,7 +586,7 @@ def _parse_dcmtk_line(line: str) -> _Pattern:
     tag_text, vr_text, name = fields[0], fields[1], fields[2]
     vm = fields[3] if len(fields) > 3 else "1"
     version = fields[4] if len(fields) > 4 else "DICOM"
-    if not _VM_RE.fullmatch(vm):
+    if not re.fullmatch(_VM_RE, vm, re.ASCII):
         raise ValueError(f"bad VM field {vm!r}")
     try:
         group, element, creator = _parse_tag_field(tag_text)

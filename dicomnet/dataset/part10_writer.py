@@ -14,7 +14,6 @@ Everything is encoded in memory first, so an encoding error never leaves a parti
 from __future__ import annotations
 
 import os
-import re
 import struct
 from collections.abc import Iterable
 from pathlib import Path
@@ -78,7 +77,6 @@ _META_GROUP_END: Final = 0x00030000
 _META_TEMPLATES: dict[tuple[str, str, str | None], tuple[bytes, bytes] | None] = {}
 """(SOP Class UID, transfer syntax UID, source AE title) -> the encoded meta around (0002,0003)."""
 _META_TEMPLATES_MAX: Final = 256
-_PLAIN_UID: Final = re.compile(r"[0-9.]{1,64}")
 _GROUP_LENGTH: Final = struct.Struct("<4s2sHI")
 _INSTANCE_UID_HEADER: Final = struct.Struct("<4s2sH")
 _META_HEAD: Final = bytes(PREAMBLE_LENGTH) + MAGIC
@@ -155,6 +153,11 @@ def build_file_meta(
     return meta
 
 
+def _plain_uid(value: str) -> bool:
+    """1 to 64 characters, digits and dots only: spliced into a cached meta template as is."""
+    return 0 < len(value) <= 64 and not value.strip("0123456789.")
+
+
 def _encode_meta(meta: Dataset, *, bit_preserving: bool, preamble: bytes | None) -> list[Buffer]:
     """Preamble, "DICM" and the meta group: explicit VR LE, (0002,0000) computed."""
     if preamble is None:
@@ -181,7 +184,7 @@ def encode_file_meta(
     SCP calls this once per object: the encoding is cached per SOP class, transfer syntax and AE
     title, and only the SOP Instance UID and the group length are spliced in (same bytes).
     """
-    if preamble is None and _PLAIN_UID.fullmatch(sop_instance_uid):
+    if preamble is None and _plain_uid(sop_instance_uid):
         ts_uid = (
             transfer_syntax.uid if isinstance(transfer_syntax, TransferSyntax) else transfer_syntax
         )

@@ -42,7 +42,7 @@ SPECIFIC_CHARACTER_SET = 0x00080005
 FILE_META_GROUP = 0x0002
 """Group of the File Meta Information (PS3.10 §7.1)."""
 
-_TAG_TEXT = re.compile(r"^\(?\s*([0-9A-Fa-f]{4})\s*,\s*([0-9A-Fa-f]{4})\s*\)?$")
+_TAG_TEXT = r"^\(?\s*([0-9A-Fa-f]{4})\s*,\s*([0-9A-Fa-f]{4})\s*\)?$"  # compiled on first use
 
 
 def make_tag(group: int, element: int) -> int:
@@ -76,7 +76,7 @@ def parse_tag(value: int | str | tuple[int, int]) -> int:
     if isinstance(value, tuple):
         return make_tag(value[0], value[1])
     text = value.strip()
-    m = _TAG_TEXT.match(text)
+    m = re.match(_TAG_TEXT, text)
     if m:
         return make_tag(int(m.group(1), 16), int(m.group(2), 16))
     if len(text) == 8 and all(c in "0123456789abcdefABCDEF" for c in text):

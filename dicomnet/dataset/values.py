@@ -19,7 +19,6 @@ point), the byte order and the Specific Character Set in effect, and return plai
 from __future__ import annotations
 
 import datetime
-import decimal
 import re
 import struct
 from array import array
@@ -30,6 +29,8 @@ from dicomnet.dataset.vr import NUMBER_FORMATS, swap_size
 from dicomnet.errors import DatasetDecodeError
 
 if TYPE_CHECKING:
+    import decimal
+
     from dicomnet.dataset.charset import SpecificCharacterSet
 
 __all__ = [
@@ -272,11 +273,13 @@ def decode_value(
 
 # --- helpers: DA, TM, DT, DS, IS (PS3.5 Table 6.2-1) ------------------------------------------
 
-_DA = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-_DA_LEGACY = re.compile(r"^(\d{4})\.(\d{2})\.(\d{2})$")  # ACR-NEMA 300 form (PS3.5 §6.2, note)
-_TM = re.compile(r"^(\d{2})(?:(\d{2})(?:(\d{2})(?:\.(\d{1,6}))?)?)?$")
-_TM_LEGACY = re.compile(r"^(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?$")
-_DT = re.compile(
+# Patterns, not compiled ones: ``re`` compiles each on its first use and caches it, so importing
+# this module (every process that touches a data set) compiles none of them.
+_DA = r"^(\d{4})(\d{2})(\d{2})$"
+_DA_LEGACY = r"^(\d{4})\.(\d{2})\.(\d{2})$"  # ACR-NEMA 300 form (PS3.5 §6.2, note)
+_TM = r"^(\d{2})(?:(\d{2})(?:(\d{2})(?:\.(\d{1,6}))?)?)?$"
+_TM_LEGACY = r"^(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?$"
+_DT = (
     r"^(\d{4})(?:(\d{2})(?:(\d{2})(?:(\d{2})(?:(\d{2})(?:(\d{2})(?:\.(\d{1,6}))?)?)?)?)?)?"
     r"([+-]\d{4})?$"
 )
@@ -288,7 +291,7 @@ def _bad(kind: str, text: str) -> DatasetDecodeError:
 
 def parse_date(text: str) -> datetime.date:
     """A DA value ``YYYYMMDD`` (also the ACR-NEMA ``YYYY.MM.DD`` form) as a ``date``."""
-    m = _DA.match(text.strip()) or _DA_LEGACY.match(text.strip())
+    m = re.match(_DA, text.strip()) or re.match(_DA_LEGACY, text.strip())
     if not m:
         raise _bad("DA", text)
     try:
@@ -307,7 +310,7 @@ def parse_time(text: str) -> datetime.time:
     A leap second (SS = 60) is clamped to 59.999999 since ``datetime.time`` cannot hold it.
     """
     stripped = text.strip()
-    m = _TM.match(stripped) or _TM_LEGACY.match(stripped)
+    m = re.match(_TM, stripped) or re.match(_TM_LEGACY, stripped)
     if not m:
         raise _bad("TM", text)
     hour, minute, second = int(m.group(1)), int(m.group(2) or 0), int(m.group(3) or 0)
@@ -322,7 +325,7 @@ def parse_time(text: str) -> datetime.time:
 
 def parse_datetime(text: str) -> datetime.datetime:
     """A DT value ``YYYY[MM[DD[HH[MM[SS[.F]]]]]][&ZZXX]`` as a ``datetime`` (aware with offset)."""
-    m = _DT.match(text.strip())
+    m = re.match(_DT, text.strip())
     if not m:
         raise _bad("DT", text)
     g = m.groups()
@@ -353,13 +356,15 @@ def parse_datetime(text: str) -> datetime.datetime:
         raise _bad("DT", text) from None
 
 
-_DS = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_DS = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 
 
 def parse_decimal(text: str) -> decimal.Decimal:
     """A DS value as an exact ``Decimal`` (PS3.5 Table 6.2-1)."""
+    import decimal  # on first use: most processes never read a DS as a Decimal
+
     stripped = text.strip()
-    if not _DS.match(stripped):
+    if not re.match(_DS, stripped):
         raise _bad("DS", text)
     return decimal.Decimal(stripped)
 
@@ -369,12 +374,12 @@ def parse_float(text: str) -> float:
     return float(parse_decimal(text))
 
 
-_IS = re.compile(r"^[+-]?\d+$")
+_IS = r"^[+-]?\d+$"
 
 
 def parse_int(text: str) -> int:
     """An IS value as an ``int``."""
     stripped = text.strip()
-    if not _IS.match(stripped):
+    if not re.match(_IS, stripped):
         raise _bad("IS", text)
     return int(stripped)

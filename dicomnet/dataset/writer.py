@@ -14,9 +14,9 @@ padding (``-p= -p +p F I``), new VRs (``+u -u``), deflate level (``+cl``) and bi
 from __future__ import annotations
 
 import datetime
-import decimal
 import enum
 import struct
+import sys
 import zlib
 from array import array
 from collections.abc import Callable, Sequence
@@ -46,6 +46,8 @@ from dicomnet.uid import (
 )
 
 if TYPE_CHECKING:
+    import decimal
+
     from dicomnet.dataset.charset import SpecificCharacterSet
 
 __all__ = [
@@ -235,12 +237,19 @@ def _swap(data: Buffer, unit: int) -> Buffer:
     return arr.tobytes() + bytes(data[whole:])
 
 
+def _is_decimal(value: object) -> bool:
+    """Whether ``value`` is a ``decimal.Decimal``, without importing :mod:`decimal` (a Decimal
+    can only exist once something else has)."""
+    module = sys.modules.get("decimal")
+    return module is not None and isinstance(value, module.Decimal)
+
+
 def _format_ds(value: float | decimal.Decimal) -> str:
     """A DS string of at most 16 characters (PS3.5 Table 6.2-1)."""
     if isinstance(value, int):
         text = str(value)
     else:
-        text = str(value) if isinstance(value, decimal.Decimal) else repr(float(value))
+        text = str(value) if _is_decimal(value) else repr(float(value))
         if text.endswith(".0"):
             text = text[:-2]
     if len(text) <= 16:
@@ -257,7 +266,7 @@ def _text_item(vr: str, value: Any) -> str:
         return value
     if isinstance(value, bool):
         raise DatasetEncodeError(f"a bool is not a valid {vr} value")
-    if vr == "DS" and isinstance(value, int | float | decimal.Decimal):
+    if vr == "DS" and (isinstance(value, int | float) or _is_decimal(value)):
         return _format_ds(value)
     if vr == "IS" and isinstance(value, int):
         return str(value)
@@ -269,6 +278,18 @@ def _text_item(vr: str, value: Any) -> str:
         text = value.strftime("%Y%m%d%H%M%S.%f" if value.microsecond else "%Y%m%d%H%M%S")
         return text + value.strftime("%z") if value.tzinfo is not None else text
     raise DatasetEncodeError(f"cannot write {type(value).__name__} {value!r} as {vr}")
+
+
+def _ascii_text(value: Any) -> bool:
+    """True for text (a string or a list of strings) in ISO 646 only.
+
+    File Meta Information is in the default repertoire (PS3.10 §7.1): such text in it is written
+    as its ASCII bytes without consulting a character set (so storing a received object never
+    loads :mod:`dicomnet.dataset.charset`); other text takes the checked path.
+    """
+    if isinstance(value, str):
+        return value.isascii()
+    return isinstance(value, list) and all(isinstance(v, str) and v.isascii() for v in value)
 
 
 def encode_value(
@@ -564,7 +585,9 @@ class _Encoder:
                 return len(data)
             value = self._raw_value(raw, vr, form)
         else:
-            charset = ds.character_set if vr in CHARSET_VRS else None
+            charset = None
+            if vr in CHARSET_VRS and (tag >> 16 != 2 or not _ascii_text(entry.value)):  # type: ignore[union-attr]
+                charset = ds.character_set
             little = form.little
             if not little and not self.new_vrs and output_vr(vr, new_vrs=False) != vr:
                 little = True  # written as OB: little-endian byte order, as DCMTK does

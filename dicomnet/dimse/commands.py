@@ -19,7 +19,7 @@ Comment (LO) is read and written as Latin-1 so that any byte a peer sends surviv
 from __future__ import annotations
 
 import struct
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Final
 
@@ -445,17 +445,183 @@ def _encode_store_rsp(message: CStoreRSP) -> bytes | None:
     return _GROUP_LENGTH_ELEMENT.pack(0, 0, 4, len(body)) + body
 
 
+# Templates of the send path of C-MOVE/C-GET sub-operations: per key, the encoded elements that
+# do not change from one message to the next (PS3.7 §9.3.1.1, §9.3.3.2, §9.3.4.2); bounded.
+_TEMPLATES: dict[tuple[object, ...], bytes] = {}
+_TEMPLATES_MAX: Final = 64
+_THREE_US = struct.Struct("<HHLHHHLHHHLH")
+_US_ELEMENTS: Final = tuple(struct.Struct("<" + "HHLH" * n) for n in range(5))
+_HAS_DATA_SET: Final = 0x0001  # what the general encoder writes for "a data set follows"
+
+
+def _text_element(value: str, kind: int, tag: int) -> bytes:
+    raw = _encode_text(value, kind, tag)
+    return _HEAD.pack(0, tag & 0xFFFF, len(raw)) + raw
+
+
+def _us(value: object) -> bool:
+    return type(value) is int and 0 <= value <= 0xFFFF
+
+
+def _template(key: tuple[object, ...], make: Callable[[], bytes]) -> bytes:
+    if len(_TEMPLATES) >= _TEMPLATES_MAX:
+        _TEMPLATES.clear()
+    template = _TEMPLATES[key] = make()
+    return template
+
+
+def _store_rq_head(message: CStoreRQ) -> bytes:
+    """Affected SOP Class UID and Command Field of a C-STORE-RQ."""
+    return _text_element(
+        message.affected_sop_class_uid, _UI, _AFFECTED_SOP_CLASS_UID
+    ) + _US_ELEMENT.pack(0, _COMMAND_FIELD & 0xFFFF, 2, CStoreRQ.command_field)
+
+
+def _store_rq_originator(message: CStoreRQ) -> bytes:
+    """Move Originator Application Entity Title of a C-STORE-RQ (may be absent)."""
+    title = message.move_originator_application_entity_title
+    return b"" if title is None else _text_element(title, _AE, _MOVE_ORIGINATOR_AE_TITLE)
+
+
+def _encode_store_rq(message: CStoreRQ) -> bytes | None:
+    """A C-STORE-RQ (PS3.7 §9.3.1.1) from templates: the Affected SOP Class UID and the Move
+    Originator AE Title are encoded once; ``None`` for a form the general encoder must judge."""
+    msg_id, priority = message.message_id, message.priority
+    originator_id = message.move_originator_message_id
+    if (
+        not _us(msg_id)
+        or type(priority) is not Priority
+        or not (originator_id is None or _us(originator_id))
+    ):
+        return None
+    sop_class = message.affected_sop_class_uid
+    title = message.move_originator_application_entity_title
+    if type(sop_class) is not str or not (title is None or type(title) is str):
+        return None
+    try:
+        head = _TEMPLATES.get((CStoreRQ, sop_class))
+        if head is None:
+            head = _template((CStoreRQ, sop_class), lambda: _store_rq_head(message))
+        tail = _TEMPLATES.get((CStoreRQ, None, title))
+        if tail is None:
+            tail = _template((CStoreRQ, None, title), lambda: _store_rq_originator(message))
+        instance = _text_element(message.affected_sop_instance_uid, _UI, _AFFECTED_SOP_INSTANCE_UID)
+    except DIMSEEncodeError:
+        return None  # the general encoder names the first element in tag order that is wrong
+    body = (
+        head
+        + _THREE_US.pack(
+            0,
+            _MESSAGE_ID & 0xFFFF,
+            2,
+            msg_id,
+            0,
+            _PRIORITY & 0xFFFF,
+            2,
+            priority,
+            0,
+            _COMMAND_DATA_SET_TYPE & 0xFFFF,
+            2,
+            _HAS_DATA_SET if message.has_dataset else NO_DATA_SET,
+        )
+        + instance
+        + tail
+    )
+    if originator_id is not None:
+        body += _US_ELEMENT.pack(0, _MOVE_ORIGINATOR_MESSAGE_ID & 0xFFFF, 2, originator_id)
+    return _GROUP_LENGTH_ELEMENT.pack(0, 0, 4, len(body)) + body
+
+
+def _retrieve_rsp_head(message: CMoveRSP | CGetRSP) -> bytes:
+    """Affected SOP Class UID (if any) and Command Field of a C-MOVE-RSP or C-GET-RSP."""
+    sop_class = message.affected_sop_class_uid
+    head = b"" if sop_class is None else _text_element(sop_class, _UI, _AFFECTED_SOP_CLASS_UID)
+    return head + _US_ELEMENT.pack(0, _COMMAND_FIELD & 0xFFFF, 2, message.command_field)
+
+
+def _encode_retrieve_rsp(message: CMoveRSP | CGetRSP) -> bytes | None:
+    """A C-MOVE-RSP/C-GET-RSP without Identifier, Offending Element or Error Comment (a Pending
+    response, PS3.7 §9.3.4.2, §9.3.3.2) from its template: only the Message ID Being Responded
+    To, the Status and the sub-operation counters are encoded; ``None`` for any other form."""
+    msg_id, status = message.message_id_being_responded_to, message.status
+    if (
+        message.offending_element is not None
+        or message.error_comment is not None
+        or message.has_dataset
+        or not _us(msg_id)
+        or not _us(status)
+    ):
+        return None
+    sop_class = message.affected_sop_class_uid
+    if sop_class is not None and type(sop_class) is not str:
+        return None
+    key = (type(message), sop_class)
+    head = _TEMPLATES.get(key)
+    if head is None:
+        try:
+            head = _template(key, lambda: _retrieve_rsp_head(message))
+        except DIMSEEncodeError:
+            return None
+    remaining = message.number_of_remaining_sub_operations
+    completed = message.number_of_completed_sub_operations
+    failed = message.number_of_failed_sub_operations
+    warning = message.number_of_warning_sub_operations
+    if _us(remaining) and _us(completed) and _us(failed) and _us(warning):  # a Pending response
+        counts = _US_ELEMENTS[4].pack(
+            *(0, _REMAINING, 2, remaining, 0, _COMPLETED, 2, completed),
+            *(0, _FAILED, 2, failed, 0, _WARNING, 2, warning),
+        )
+    else:
+        values: list[int] = []
+        for tag, count in (
+            (_REMAINING, remaining),
+            (_COMPLETED, completed),
+            (_FAILED, failed),
+            (_WARNING, warning),
+        ):
+            if count is not None:
+                if not _us(count):
+                    return None
+                values += (0, tag, 2, count)
+        counts = _US_ELEMENTS[len(values) // 4].pack(*values)
+    body = (
+        head
+        + _THREE_US.pack(
+            0,
+            _MESSAGE_ID_BEING_RESPONDED_TO & 0xFFFF,
+            2,
+            msg_id,
+            0,
+            _COMMAND_DATA_SET_TYPE & 0xFFFF,
+            2,
+            NO_DATA_SET,
+            0,
+            _STATUS & 0xFFFF,
+            2,
+            status,
+        )
+        + counts
+    )
+    return _GROUP_LENGTH_ELEMENT.pack(0, 0, 4, len(body)) + body
+
+
 def encode_command(message: DimseMessage) -> bytes:
     """Encode ``message`` as a command set: implicit VR LE, group length first, tag order.
 
     Fields set to ``None`` are omitted. Raises :class:`DIMSEEncodeError` for a value that
-    does not fit its VR (US outside 0-FFFFH, non-ASCII or over-long text, ...). The usual
-    C-STORE-RSP is built from a template (the same bytes; see ``_encode_store_rsp``).
+    does not fit its VR (US outside 0-FFFFH, non-ASCII or over-long text, ...). The messages
+    of the retrieve send path (C-STORE-RSP, C-STORE-RQ, Pending C-MOVE-RSP and C-GET-RSP) are
+    built from templates: the same bytes (see ``_encode_store_rsp`` and the functions after it).
     """
+    encoded: bytes | None = None
     if type(message) is CStoreRSP:
         encoded = _encode_store_rsp(message)
-        if encoded is not None:
-            return encoded
+    elif type(message) is CStoreRQ:
+        encoded = _encode_store_rq(message)
+    elif type(message) is CMoveRSP or type(message) is CGetRSP:
+        encoded = _encode_retrieve_rsp(message)
+    if encoded is not None:
+        return encoded
     return _encode_general(message)
 
 

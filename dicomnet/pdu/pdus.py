@@ -16,6 +16,7 @@ import attrs
 
 from dicomnet.errors import PDUDecodeError
 from dicomnet.pdu import _layout
+from dicomnet.pdu._attrs_repr import attrs_repr
 from dicomnet.pdu.exceptions import PDUEncodeError, encoder
 from dicomnet.pdu.items import (
     AC_ITEMS,
@@ -219,9 +220,10 @@ _ASSOC_DOC = """
 """
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class AAssociateRQ(_AssociateMixin):
     __doc__ = "A-ASSOCIATE-RQ PDU, type 01H (PS3.8 §9.3.2, Table 9-11)." + _ASSOC_DOC
+    __repr__ = attrs_repr
 
     called_ae_title: str
     calling_ae_title: str
@@ -246,12 +248,13 @@ class AAssociateRQ(_AssociateMixin):
         return cls(**_split_items(items, PresentationContextRQItem), **fields)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class AAssociateAC(_AssociateMixin):
     __doc__ = (
         "A-ASSOCIATE-AC PDU, type 02H (PS3.8 §9.3.3, Table 9-17); the AE titles are the "
         "RQ's echoed back." + _ASSOC_DOC
     )
+    __repr__ = attrs_repr
 
     called_ae_title: str
     calling_ae_title: str
@@ -276,13 +279,15 @@ class AAssociateAC(_AssociateMixin):
         return cls(**_split_items(items, PresentationContextACItem), **fields)
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class AAssociateRJ:
     """A-ASSOCIATE-RJ PDU, type 03H (PS3.8 §9.3.4, Table 9-21).
 
     ``result`` 1 permanent / 2 transient; ``source`` 1 service-user, 2 service-provider (ACSE),
     3 service-provider (presentation); ``reason`` per source (Table 9-21).
     """
+
+    __repr__ = attrs_repr
 
     result: int
     source: int
@@ -292,25 +297,29 @@ class AAssociateRJ:
     trailing: bytes = attrs.field(default=b"", kw_only=True)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class AReleaseRQ:
     """A-RELEASE-RQ PDU, type 05H (PS3.8 §9.3.6, Table 9-24)."""
 
+    __repr__ = attrs_repr
+
     reserved: int = 0
     reserved1: int = 0
     trailing: bytes = b""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class AReleaseRP:
     """A-RELEASE-RP PDU, type 06H (PS3.8 §9.3.7, Table 9-25)."""
 
+    __repr__ = attrs_repr
+
     reserved: int = 0
     reserved1: int = 0
     trailing: bytes = b""
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class AAbort:
     """A-ABORT PDU, type 07H (PS3.8 §9.3.8, Table 9-26).
 
@@ -318,6 +327,8 @@ class AAbort:
     1 unrecognized PDU, 2 unexpected PDU, 4 unrecognized PDU parameter, 5 unexpected PDU
     parameter, 6 invalid PDU parameter value.
     """
+
+    __repr__ = attrs_repr
 
     source: int = 0
     reason: int = 0

@@ -12,6 +12,7 @@ import importlib
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
+    from dicomnet.services.directory_sink import DirectorySink, OutputDirectoryError
     from dicomnet.services.echo import (
         echo_response,
         verification_context,
@@ -39,9 +40,7 @@ if TYPE_CHECKING:
     from dicomnet.services.storage_scu import StorageSCUOptions, StoreOutcome, astore
     from dicomnet.services.store import (
         CallbackSink,
-        DirectorySink,
         MemorySink,
-        OutputDirectoryError,
         StorageSink,
         StoreRequest,
         StoreResult,
@@ -85,6 +84,8 @@ __all__ = [
 #: Where each public name lives; loaded on first access (PEP 562), so importing one submodule
 #: does not import its siblings.
 _EXPORTS: Final = {
+    "DirectorySink": "dicomnet.services.directory_sink",
+    "OutputDirectoryError": "dicomnet.services.directory_sink",
     "echo_response": "dicomnet.services.echo",
     "verification_context": "dicomnet.services.echo",
     "verification_handler": "dicomnet.services.echo",
@@ -109,9 +110,7 @@ _EXPORTS: Final = {
     "StoreOutcome": "dicomnet.services.storage_scu",
     "astore": "dicomnet.services.storage_scu",
     "CallbackSink": "dicomnet.services.store",
-    "DirectorySink": "dicomnet.services.store",
     "MemorySink": "dicomnet.services.store",
-    "OutputDirectoryError": "dicomnet.services.store",
     "StorageSink": "dicomnet.services.store",
     "StoreRequest": "dicomnet.services.store",
     "StoreResult": "dicomnet.services.store",

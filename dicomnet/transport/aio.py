@@ -224,11 +224,11 @@ class _Driver(asyncio.Protocol):
         if assoc is None:
             return
         if transport is not None and not transport.is_closing():
-            while not self._write_paused:
+            while not self._write_paused and assoc.has_output:
                 chunks = assoc.data_to_send(now=self.loop.time())
                 if not chunks:
                     break
-                transport.writelines(chunks)
+                transport.writelines(chunks)  # one write (one send() while the buffer is empty)
                 if not assoc.has_data_to_send:
                     break  # one call drained it all: skip a call that would find nothing
             self._pending_output = assoc.has_data_to_send
@@ -461,8 +461,10 @@ class AsyncAssociation:
             if assoc.state in (AssociationState.CLOSING, AssociationState.CLOSED):
                 raise self._over() from None
             raise
-        self._driver.transmit()
-        await self._bounded(self._driver.drained(), self.timeouts.dimse, "DIMSE send")
+        driver = self._driver
+        driver.transmit()
+        if driver._pending_output:  # else the transport has taken it all: nothing to wait for
+            await self._bounded(driver.drained(), self.timeouts.dimse, "DIMSE send")
 
     def _over(self) -> AssociationAborted:
         aborted = self._driver.aborted

@@ -37,6 +37,7 @@ from dicomnet.errors import (
     LocalProtocolError,
     RemoteProtocolError,
 )
+from dicomnet.pdu._attrs_repr import attrs_repr
 from dicomnet.services.move import PendingDataset, RetrieveResponse, move
 from dicomnet.services.query import QueryModel
 from dicomnet.services.storage_scp import StorageSCP, storage_acceptor_config
@@ -96,9 +97,11 @@ class RetrieveError(DicomNetError):
         self.stage = stage
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class MoveProgress:
     """One C-MOVE-RSP of move ``index`` with the objects and bytes received so far."""
+
+    __repr__ = attrs_repr
 
     index: int
     response: RetrieveResponse
@@ -106,7 +109,7 @@ class MoveProgress:
     received_bytes: int
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class MoveOutcome:
     """How move ``index`` ended (PS3.4 C.4.2.1.5, C.4.2.1.6).
 
@@ -114,6 +117,8 @@ class MoveOutcome:
     why the move did not complete; ``received``/``received_bytes`` count the objects stored by
     our Storage SCP during this move (``stored_failed`` those answered with a failure).
     """
+
+    __repr__ = attrs_repr
 
     index: int
     status: int | None
@@ -141,8 +146,10 @@ class MoveOutcome:
         return None if self.status is None else category_of(self.status)
 
 
-@attrs.define
+@attrs.define(repr=False)
 class _Counts:
+    __repr__ = attrs_repr
+
     objects: int = 0
     bytes: int = 0
     failed: int = 0

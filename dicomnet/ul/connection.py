@@ -18,6 +18,7 @@ and changes nothing. Whatever the peer sends becomes an event; ``receive_data`` 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
 from typing import Final, NoReturn
 
 from dicomnet.errors import LocalProtocolError, PDUDecodeError
@@ -203,6 +204,11 @@ class ULConnection:
         """The next indication/confirmation for the user, or None until more input arrives."""
         return self._events.popleft() if self._events else None
 
+    @property
+    def has_data_to_send(self) -> bool:
+        """Whether :meth:`data_to_send` would return bytes."""
+        return bool(self._outgoing)
+
     def data_to_send(self) -> list[bytes | memoryview]:
         """The bytes queued for the peer since the last call, in order (for ``writelines``)."""
         out, self._outgoing = self._outgoing, []
@@ -228,6 +234,25 @@ class ULConnection:
         if (self._state, evt) not in _CELLS:
             self._refuse(evt)
         self._fire(Stimulus(evt, pdu, wire=_encode(pdu)), now)
+
+    def send_pdata(self, pdus: Sequence[PDataTF], now: float) -> None:
+        """Send several P-DATA-TFs in order, as ``send`` would one by one (Evt9 each).
+
+        In Sta6 (the usual case) all are encoded first, then each is the DT-1 cell inline, as in
+        :meth:`send`: a PDU that cannot be encoded raises LocalProtocolError and nothing is sent.
+        In any other state each goes through :meth:`send` in turn (the table decides).
+        """
+        if self._state is not State.Sta6 or self._must_close:
+            for pdu in pdus:
+                self.send(pdu, now)  # the table decides (DT-1 in Sta8, refusal elsewhere)
+            return
+        wire: list[bytes | memoryview] = []
+        for pdu in pdus:
+            wire.extend(_encode(pdu))
+        self._outgoing.extend(wire)
+        record = self._trace.record_cell
+        for _pdu in pdus:
+            record(State.Sta6, Evt.Evt9, Action.DT_1, State.Sta6, now)
 
     def transport_connected(self, now: float) -> None:
         """The transport connection requested by AE-1 is open (Evt2): AE-2 sends the request."""

@@ -213,3 +213,27 @@ def test_user_identity_rules() -> None:
     with pytest.raises(ValueError):
         UserIdentity(identity_type=6, primary_field=b"x")
     assert UserIdentity.username("jörg").primary_field == "jörg".encode()
+
+
+def test_registered_uids_are_valid_by_an_independent_check() -> None:
+    # is_valid_uid answers registered UIDs from the registry without its regex: the registry
+    # itself must then be valid UIDs (PS3.5 §9.1), checked here by pydicom, not by dicomnet.
+    import pydicom.uid
+
+    from dicomnet import _uid_data
+
+    bad = [u for u in _uid_data.UIDS if not pydicom.uid.UID(u).is_valid]
+    assert bad == []
+    assert all(is_valid_uid(u) for u in _uid_data.UIDS)
+
+
+def test_an_invalid_transfer_syntax_is_refused_in_any_supported_context() -> None:
+    from dicomnet.acse import AcceptorConfig, SupportedContext
+
+    ts = ("1.2.840.10008.1.2.1", "1.2.840.10008.1.2")
+    good = [SupportedContext(f"1.2.3.{n}", ts) for n in range(1, 4)]
+    AcceptorConfig(supported_contexts=good)  # the shared transfer syntaxes are checked once
+    for bad_uid in ("1.2.03", "1..2", "1.2.3 "):
+        bad = SupportedContext("1.2.3.9", (*ts, bad_uid))
+        with pytest.raises(NegotiationConfigError, match="not a valid UID"):
+            AcceptorConfig(supported_contexts=[*good, bad])

@@ -208,3 +208,56 @@ def test_association_repr_and_state() -> None:
     a = Association.requestor(requestor_config(), now=0.0)
     assert "requestor" in repr(a)
     assert "Sta4" in repr(a)
+
+
+def test_small_messages_are_cut_when_queued_and_sent_in_order() -> None:
+    """A message with a small ``bytes`` data set (or none) is cut into its PDUs when queued
+    (one list, handed to the upper layer in one pass); a streamed one is cut lazily. Mixed,
+    they leave in queue order, within the peer's maximum length and the per-call bound."""
+    rq = asynchronous_configs()[0]
+    ac = acceptor_config(max_pdu_length=16384, asynchronous_operations_window=UNLIMITED)
+    pair = AssociationPair(rq_config=rq, ac_config=ac, requestor_kwargs={"max_send_bytes": 40_000})
+    pair.run()
+    a = pair.a
+    small = b"\x02" * 9_000
+    a.send_message(store_rq(1), context_id=3, dataset=small, now=1.0)
+    assert isinstance(a._outgoing[-1], list)  # cut now: the command PDU and one data PDU
+    assert len(a._outgoing[-1]) == 2
+    a.send_message(store_rq(2), context_id=3, dataset=iter([b"\x03" * 30_000]), now=1.0)
+    assert not isinstance(a._outgoing[-1], list)  # an iterable: cut as it is drained
+    a.send_message(store_rq(3), context_id=3, dataset=b"\x04" * 50_000, now=1.0)  # > one PDU
+    assert not isinstance(a._outgoing[-1], list)
+    a.send_message(store_rq(4), context_id=3, dataset=small, now=1.0)
+    sizes = []
+    stream = b""
+    while a.has_data_to_send:
+        chunk = b"".join(bytes(x) for x in a.data_to_send(now=2.0))
+        sizes.append(len(chunk))
+        stream += chunk
+        pair.b.receive_data(chunk, 2.0)
+    assert max(sizes) <= 40_000 + 16384 + 6
+    assert all(n <= 16384 for t, n in pdu_lengths(stream) if t == 4)
+    received: list[tuple[int, bytes]] = []
+    current = 0
+    while (event := pair.b.next_event()) is not None:
+        if isinstance(event, MessageReceived):
+            current = event.message.message_id  # type: ignore[union-attr]
+            received.append((current, b""))
+        elif isinstance(event, DatasetFragment):
+            received[-1] = (current, received[-1][1] + bytes(event.data))
+    assert received == [
+        (1, small),
+        (2, b"\x03" * 30_000),
+        (3, b"\x04" * 50_000),
+        (4, small),
+    ]
+
+
+def test_a_small_message_queued_then_aborted_never_leaves() -> None:
+    pair = AssociationPair()
+    pair.run()
+    pair.a.send_message(store_rq(1), context_id=3, dataset=b"\x01" * 100, now=1.0)
+    assert pair.a.has_output
+    pair.a.abort(1.0)
+    pair.run()
+    assert not any(isinstance(e, MessageReceived) for e in pair.events_b)

@@ -573,3 +573,25 @@ def test_dcmtk_decodes_our_encoding(
     match = re.search(r"PN \[(.*)\]", result.stdout)
     assert match is not None, result.stdout
     assert match.group(1) == text
+
+
+def test_iso_8859_tables_are_built_on_first_use_only() -> None:
+    """Importing the module builds no ISO 8859-style table (nor loads its codec); a data set
+    that needs one gets it on its first use, with the same characters as the codec."""
+    import json
+    import sys
+
+    code = (
+        "import json, sys\n"
+        "import dicomnet.dataset.charset as c\n"
+        "before = sorted(m for m in sys.modules if m.startswith('encodings.iso8859'))\n"
+        "text = c.SpecificCharacterSet.from_value('\\\\ISO 2022 IR 126').decode("
+        "b'\\x1b-F\\xe1\\xe2', 'LO')\n"
+        "after = sorted(m for m in sys.modules if m.startswith('encodings.iso8859'))\n"
+        "print(json.dumps([before, text, after]))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    before, text, after = json.loads(out.stdout)
+    assert before == []
+    assert text == "\u03b1\u03b2"  # ISO-IR 126 (Greek) 0xE1 0xE2: alpha, beta
+    assert after == ["encodings.iso8859_7"]

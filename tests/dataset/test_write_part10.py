@@ -187,3 +187,37 @@ def test_default_rewrite_keeps_the_source_transfer_syntax(corpus: list[CorpusFil
         assert again.preamble == source.preamble
         # a second rewrite is a fixed point
         assert b"".join(encode_file(again)) == data, cf.name
+
+
+def test_meta_text_in_the_default_repertoire_is_written_as_ascii() -> None:
+    info = FileMetaInformation(
+        media_storage_sop_class_uid=SC,
+        media_storage_sop_instance_uid="9.8.7",
+        transfer_syntax_uid="1.2.840.10008.1.2",
+        implementation_class_uid="1.2.3.99",
+        implementation_version_name="ABC_1",
+    )
+    data = b"".join(encode_file(simple(), file_meta=info))
+    assert b"\x02\x00\x13\x00SH\x06\x00ABC_1 " in data  # (0002,0013), padded to even length
+    assert pydicom.dcmread(io.BytesIO(data)).file_meta.ImplementationVersionName == "ABC_1"
+
+
+def test_meta_text_outside_the_default_repertoire_is_still_refused() -> None:
+    # PS3.10 §7.1: the meta group is ISO 646; the ASCII shortcut must not let Latin-1 through.
+    info = FileMetaInformation(
+        media_storage_sop_class_uid=SC,
+        media_storage_sop_instance_uid="9.8.7",
+        transfer_syntax_uid="1.2.840.10008.1.2",
+        implementation_class_uid="1.2.3.99",
+        implementation_version_name="ÄBC",
+    )
+    with pytest.raises(DatasetEncodeError):
+        encode_file(simple(), file_meta=info)
+
+
+@pytest.mark.parametrize("uid", ["1.2.3.4", "1.2.3.45", "1.2." + "3" * 60])
+def test_encode_file_meta_templates_splice_only_plain_uids(uid: str) -> None:
+    head = encode_file_meta(SC, uid, "1.2.840.10008.1.2.1")
+    theirs = pydicom.dcmread(io.BytesIO(head + write_dataset(simple())))
+    assert theirs.file_meta.MediaStorageSOPInstanceUID == uid
+    assert theirs.file_meta.FileMetaInformationGroupLength == len(head) - 144

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import struct
+from typing import Any
 
 import attrs
 import pytest
@@ -19,6 +20,7 @@ from dicomnet.dimse import (
     CFindRSP,
     CGetRSP,
     CMoveRQ,
+    CMoveRSP,
     CStoreRQ,
     CStoreRSP,
     DIMSEDecodeError,
@@ -395,3 +397,122 @@ def test_c_store_rsp_templates_are_bounded() -> None:
             CStoreRSP(message_id_being_responded_to=1, status=0, affected_sop_class_uid=f"1.2.{n}")
         )
     assert len(commands._STORE_RSP_TEMPLATES) <= commands._STORE_RSP_TEMPLATES_MAX
+
+
+def _encoded_or_error(encode: Any, message: DimseMessage) -> bytes | str:
+    try:
+        encoded: bytes = encode(message)
+    except DIMSEEncodeError as exc:
+        return str(exc)
+    return encoded
+
+
+_AE_TITLES = st.one_of(st.none(), st.text(alphabet="ABC XYZ_\u00e9", min_size=0, max_size=18))
+_US_OR_NOT = st.one_of(st.integers(-2, 0x10001), st.sampled_from([True, 0x0001]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    message_id=_US_OR_NOT,
+    sop_class=st.text(alphabet="0123456789.", min_size=1, max_size=66),
+    sop_instance=st.text(alphabet="0123456789.\u00e9", min_size=1, max_size=66),
+    priority=st.one_of(st.sampled_from(list(Priority)), st.integers(-1, 3)),
+    title=_AE_TITLES,
+    originator_id=st.one_of(st.none(), _US_OR_NOT),
+    has_dataset=st.booleans(),
+)
+def test_c_store_rq_template_gives_the_general_encoding(
+    message_id: int,
+    sop_class: str,
+    sop_instance: str,
+    priority: int,
+    title: str | None,
+    originator_id: int | None,
+    has_dataset: bool,
+) -> None:
+    """The C-STORE-RQ templates (PS3.7 §9.3.1.1) produce exactly the general encoder's bytes, and
+    the same error for a value that does not fit (the first in tag order)."""
+    from dicomnet.dimse import commands
+
+    message = CStoreRQ(
+        message_id=message_id,
+        affected_sop_class_uid=sop_class,
+        affected_sop_instance_uid=sop_instance,
+        priority=priority,  # type: ignore[arg-type]
+        move_originator_application_entity_title=title,
+        move_originator_message_id=originator_id,
+        has_dataset=has_dataset,
+    )
+    expected = _encoded_or_error(commands._encode_general, message)
+    for _ in range(2):  # the templates made, then reused
+        assert _encoded_or_error(encode_command, message) == expected
+    plain_title = title is None or (title and title == title.strip())  # AE strips spaces
+    if isinstance(expected, bytes) and type(priority) is Priority and plain_title:
+        assert decode_command(expected) == message
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    cls=st.sampled_from([CMoveRSP, CGetRSP]),
+    message_id=_US_OR_NOT,
+    status=st.one_of(st.just(0xFF00), _US_OR_NOT),
+    sop_class=_UIDS,
+    counts=st.lists(st.one_of(st.none(), _US_OR_NOT), min_size=4, max_size=4),
+    comment=st.one_of(st.none(), st.just("no")),
+    has_dataset=st.booleans(),
+)
+def test_retrieve_rsp_template_gives_the_general_encoding(
+    cls: type[CMoveRSP | CGetRSP],
+    message_id: int,
+    status: int,
+    sop_class: str | None,
+    counts: list[int | None],
+    comment: str | None,
+    has_dataset: bool,
+) -> None:
+    """The C-MOVE-RSP/C-GET-RSP template (Pending, PS3.7 §9.3.4.2, §9.3.3.2) produces exactly the
+    general encoder's bytes, and the same error for a value that does not fit."""
+    from dicomnet.dimse import commands
+
+    remaining, completed, failed, warning = counts
+    message = cls(
+        message_id_being_responded_to=message_id,
+        status=status,
+        affected_sop_class_uid=sop_class,
+        number_of_remaining_sub_operations=remaining,
+        number_of_completed_sub_operations=completed,
+        number_of_failed_sub_operations=failed,
+        number_of_warning_sub_operations=warning,
+        error_comment=comment,
+        has_dataset=has_dataset,
+    )
+    expected = _encoded_or_error(commands._encode_general, message)
+    for _ in range(2):
+        assert _encoded_or_error(encode_command, message) == expected
+    if isinstance(expected, bytes) and not has_dataset:
+        assert decode_command(expected) == message
+
+
+def test_send_path_templates_are_bounded_and_used() -> None:
+    from dicomnet.dimse import commands
+
+    for n in range(commands._TEMPLATES_MAX * 3):
+        rq = CStoreRQ(
+            message_id=n,
+            affected_sop_class_uid=f"1.2.{n}",
+            affected_sop_instance_uid="1.2.3",
+            move_originator_application_entity_title=f"AE{n}",
+            move_originator_message_id=7,
+        )
+        assert commands._encode_store_rq(rq) == commands._encode_general(rq)
+        rsp = CMoveRSP(
+            message_id_being_responded_to=n,
+            status=0xFF00,
+            affected_sop_class_uid=f"1.2.{n}",
+            number_of_remaining_sub_operations=3,
+            number_of_completed_sub_operations=n,
+            number_of_failed_sub_operations=0,
+            number_of_warning_sub_operations=0,
+        )
+        assert commands._encode_retrieve_rsp(rsp) == commands._encode_general(rsp)
+    assert len(commands._TEMPLATES) <= commands._TEMPLATES_MAX

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dicomnet.dataset import DataElement, part10_writer
-from dicomnet.services import store, store_check
+from dicomnet.services import directory_sink, store_check
 from dicomnet.services.storage_scp import StorageSCP, storage_acceptor_config
 from dicomnet.services.store import DirectorySink, StoreResult
 from dicomnet.services.store_check import DatasetHead
@@ -285,7 +285,7 @@ def test_link_failure_is_out_of_resources(tmp_path: Path, monkeypatch: pytest.Mo
     def broken(_fd: int, _target: str) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(store, "_link_fd", broken)
+    monkeypatch.setattr(directory_sink, "_link_fd", broken)
     result = feed(writer, encoded(dataset()))
     assert result.status == 0xA700
     assert os.listdir(tmp_path) == []
@@ -322,19 +322,19 @@ def test_the_helper_thread_keeps_files_ready_and_close_drops_them(tmp_path: Path
     assert sink.prepare_in_thread
     for _ in range(5):
         sink.prepare()  # one batch of SPARE_FILES asked for, never more
-    _wait_for_spares(sink, store.SPARE_FILES)
-    assert len(sink._spares) == store.SPARE_FILES
+    _wait_for_spares(sink, directory_sink.SPARE_FILES)
+    assert len(sink._spares) == directory_sink.SPARE_FILES
     spares = set(sink._spares)
     writer = sink.open(request())
     assert writer._fd in spares  # type: ignore[attr-defined]
     assert feed(writer, encoded(dataset())).status == 0
-    quarter = store.SPARE_FILES // 4
-    for _ in range(store.SPARE_FILES - 2 - quarter):  # one more than a quarter left
+    quarter = directory_sink.SPARE_FILES // 4
+    for _ in range(directory_sink.SPARE_FILES - 2 - quarter):  # one more than a quarter left
         sink.open(request()).abort()
     with sink._lock:
         assert (len(sink._spares), sink._queued) == (quarter + 1, 0)
     sink.open(request()).abort()  # a quarter left: the rest of a batch is asked for at once
-    _wait_for_spares(sink, store.SPARE_FILES)
+    _wait_for_spares(sink, directory_sink.SPARE_FILES)
     sink.close()
     assert sink._spares == []
     assert sink._helper is None
@@ -433,7 +433,7 @@ def test_a_short_writev_is_finished(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         first = memoryview(parts[0])
         return real(fd, [first[: max(1, len(first) // 3)]])  # a third of the first buffer only
 
-    monkeypatch.setattr(store.os, "writev", short)
+    monkeypatch.setattr(directory_sink.os, "writev", short)
     data = encoded(dataset())
     sink = DirectorySink(tmp_path)
     writer = sink.open(request())
@@ -447,13 +447,13 @@ def test_a_short_writev_is_finished(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 def test_without_o_tmpfile_the_named_path_is_used(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store, "_O_TMPFILE", 0)
+    monkeypatch.setattr(directory_sink, "_O_TMPFILE", 0)
     sink = DirectorySink(tmp_path, unnamed_temp_files=True)
     assert not sink.unnamed_temp_files
     sink.prepare()  # a no-op
     writer = sink.open(request())
     writer.write(memoryview(encoded(dataset()))[:20])
-    assert any(name.startswith(store.TEMP_PREFIX) for name in os.listdir(tmp_path))
+    assert any(name.startswith(directory_sink.TEMP_PREFIX) for name in os.listdir(tmp_path))
     writer.abort()
     assert os.listdir(tmp_path) == []
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 import errno
 import os
 import subprocess
+import sys
 import zlib
 from pathlib import Path
 
 import pydicom
 import pytest
 
-from dicomnet.dataset import DataElement, WriteOptions, read_file
-from dicomnet.services import store
+from dicomnet.dataset import DataElement, GroupLength, WriteOptions, read_file
+from dicomnet.services import directory_sink, store
 from dicomnet.services.store import (
     CallbackSink,
     DirectorySink,
@@ -117,7 +118,7 @@ def test_abort_mid_object_leaves_nothing(tmp_path: Path) -> None:
     sink = DirectorySink(tmp_path, unnamed_temp_files=False)  # a named temporary file, visible
     writer = sink.open(request())
     writer.write(memoryview(encoded(dataset()))[:20])
-    assert any(name.startswith(store.TEMP_PREFIX) for name in _files(tmp_path))
+    assert any(name.startswith(directory_sink.TEMP_PREFIX) for name in _files(tmp_path))
     writer.abort()
     assert _files(tmp_path) == []
     writer.abort()  # twice is harmless
@@ -162,7 +163,7 @@ def test_uid_mismatch_is_a900_and_nothing_stored(
     ],
 )
 def test_undecodable_is_c000(tmp_path: Path, convert: bool, data: bytes) -> None:
-    options = WriteOptions(group_length=store.GroupLength.CREATE) if convert else None
+    options = WriteOptions(group_length=GroupLength.CREATE) if convert else None
     sink = DirectorySink(tmp_path, options=options)
     result = feed(sink.open(request()), data)
     assert result.status == 0xC000
@@ -241,8 +242,8 @@ def test_disk_full_is_a700_and_no_file_remains(
     options = WriteOptions(transfer_syntax=EXPLICIT_BE) if convert else None
     sink = DirectorySink(tmp_path, options=options)
     full = _DiskFull(budget)
-    monkeypatch.setattr(store.os, "write", full)
-    monkeypatch.setattr(store.os, "writev", full.writev)
+    monkeypatch.setattr(directory_sink.os, "write", full)
+    monkeypatch.setattr(directory_sink.os, "writev", full.writev)
     result = feed(sink.open(request()), encoded(dataset()), size=50)
     monkeypatch.undo()
     assert result.status == 0xA700
@@ -258,7 +259,7 @@ def test_temp_file_cannot_be_created_is_a700(
     def refuse(*args: object, **kwargs: object) -> tuple[int, str]:
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr(store.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(directory_sink.tempfile, "mkstemp", refuse)
     result = feed(sink.open(request()), encoded(dataset()))
     assert result.status == 0xA700
     assert _files(tmp_path) == []
@@ -270,14 +271,14 @@ def test_unnamed_temp_file_cannot_be_created_is_a700(
     sink = DirectorySink(tmp_path)
     if not sink.unnamed_temp_files:
         pytest.skip("this file system has no O_TMPFILE; the named path is tested above")
-    real_open = store.os.open
+    real_open = directory_sink.os.open
 
     def refuse(path: object, flags: int, *args: object, **kwargs: object) -> int:
-        if flags & store._O_TMPFILE == store._O_TMPFILE:
+        if flags & directory_sink._O_TMPFILE == directory_sink._O_TMPFILE:
             raise OSError(errno.ENOSPC, "No space left on device")
         return real_open(path, flags, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(store.os, "open", refuse)
+    monkeypatch.setattr(directory_sink.os, "open", refuse)
     result = feed(sink.open(request()), encoded(dataset()))
     assert result.status == 0xA700
     assert _files(tmp_path) == []
@@ -446,3 +447,45 @@ def test_hostile_sop_class_uid_is_c000(tmp_path: Path, uid: str) -> None:
     result = feed(DirectorySink(tmp_path).open(request(sop_class=uid)), encoded(dataset()))
     assert result.status == 0xC000
     assert _files(tmp_path) == []
+
+
+_MOVED = ["DirectorySink", "OutputDirectoryError", "SPARE_FILES", "TEMP_PREFIX", "WRITE_BATCH"]
+
+
+@pytest.mark.parametrize("name", _MOVED)
+def test_directory_sink_names_are_re_exported_by_store(name: str) -> None:
+    assert getattr(store, name) is getattr(directory_sink, name)
+    assert name in store.__all__
+    assert name in dir(store)
+
+
+def test_store_has_no_other_lazy_names() -> None:
+    with pytest.raises(AttributeError, match="no attribute '_FileWriter'"):
+        _ = store._FileWriter  # private helpers are not re-exported
+
+
+def _fresh(code: str) -> list[str]:
+    """Run ``code`` in a fresh interpreter from the repository root; its printed lines."""
+    root = Path(__file__).resolve().parents[2]
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
+    )
+    return run.stdout.splitlines()
+
+
+def test_directory_sink_imported_first_has_no_cycle() -> None:
+    lines = _fresh(
+        "import dicomnet.services.directory_sink as d\n"
+        "from dicomnet.services.store import DirectorySink\n"
+        "print(DirectorySink is d.DirectorySink)"
+    )
+    assert lines == ["True"]
+
+
+def test_the_protocols_alone_do_not_load_the_file_machinery() -> None:
+    lines = _fresh(
+        "import sys\n"
+        "from dicomnet.services.store import MemorySink, StoreRequest\n"
+        "print(sorted({'dicomnet.services.directory_sink', 'tempfile', 'mmap'} & set(sys.modules)))"
+    )
+    assert lines == ["[]"]

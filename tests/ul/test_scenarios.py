@@ -19,6 +19,7 @@ from dicomnet.pdu import (
 from dicomnet.ul import (
     AAbortIndication,
     AAssociateRejected,
+    Action,
     APAbortIndication,
     AReleaseConfirmation,
     AReleaseIndication,
@@ -465,3 +466,34 @@ def test_data_with_no_transport_is_driver_misuse() -> None:
     assert_unchanged(conn, lambda: conn.receive_data(wire(make_pdata()), now=0.0))
     with pytest.raises(LocalProtocolError):
         conn.receive_data(b"", now=0.0)  # Evt17 in Sta1: blank
+
+
+def test_send_pdata_is_dt1_per_pdu_in_one_call() -> None:
+    """Several P-DATA-TFs in one call: the same bytes and trace as one ``send`` each (Evt9,
+    DT-1, Sta6 -> Sta6)."""
+    pdus = [make_pdata(b"a" * 10), make_pdata(b"b" * 4, context_id=3), make_pdata(b"c" * 2)]
+    one_by_one = drive(Role.REQUESTOR, State.Sta6)
+    at_once = drive(Role.REQUESTOR, State.Sta6)
+    one_by_one.data_to_send()
+    at_once.data_to_send()
+    before = at_once.trace.total
+    for pdu in pdus:
+        one_by_one.send(pdu, now=2.0)
+    assert not at_once.has_data_to_send
+    at_once.send_pdata(pdus, now=2.0)
+    assert at_once.has_data_to_send
+    expected = b"".join(bytes(c) for c in one_by_one.data_to_send())
+    assert b"".join(bytes(c) for c in at_once.data_to_send()) == expected
+    assert not at_once.has_data_to_send
+    assert at_once.trace.total == before + 3
+    assert list(at_once.trace)[-3:] == list(one_by_one.trace)[-3:]
+    assert all(t.event is Evt.Evt9 and t.action is Action.DT_1 for t in list(at_once.trace)[-3:])
+
+
+def test_send_pdata_refused_or_unencodable_changes_nothing() -> None:
+    conn = drive(Role.ACCEPTOR, State.Sta2)
+    error = assert_unchanged(conn, lambda: conn.send_pdata([make_pdata()], now=1.0))
+    assert "Evt9" in str(error)
+    conn6 = drive(Role.REQUESTOR, State.Sta6)
+    bad = PDataTF((PresentationDataValue(300, True, True, b"x"),))  # context ID > 255
+    assert_unchanged(conn6, lambda: conn6.send_pdata([make_pdata(), bad], now=1.0))
