@@ -85,10 +85,10 @@ def _log_progress(event: MoveProgress) -> None:
         "move %d: %s, remaining %s, completed %s, failed %s, warning %s; received %d objects (%s)",
         event.index,
         status_text(rsp.status),
-        rsp.remaining,
-        rsp.completed,
-        rsp.failed,
-        rsp.warning,
+        _count(rsp.remaining),  # a final response may omit them (PS3.7 9.3.4.2): "-"
+        _count(rsp.completed),
+        _count(rsp.failed),
+        _count(rsp.warning),
         event.received,
         size_text(event.received_bytes),
     )

@@ -17,6 +17,7 @@ from typing import Final
 import attrs
 
 from dicomnet import __version__, _uid_data
+from dicomnet._attrs_repr import attrs_repr
 
 __all__ = [
     "APPLICATION_CONTEXT_NAME",
@@ -105,7 +106,7 @@ def _strip_padding(value: str) -> str:
     return value.rstrip("\x00 ")
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class TransferSyntax:
     """A transfer syntax and how it encodes a data set (PS3.5 §10, Annex A).
 
@@ -113,6 +114,8 @@ class TransferSyntax:
     whole data set is deflated (PS3.5 §A.5). The command set is always Implicit VR Little Endian
     whatever the transfer syntax (PS3.7 §6.3.1).
     """
+
+    __repr__ = attrs_repr
 
     uid: str
     name: str
@@ -124,13 +127,15 @@ class TransferSyntax:
     retired: bool
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class SOPClass:
     """A SOP class or meta SOP class of the registry (PS3.6 Annex A).
 
     ``storage`` flags Storage SOP classes (PS3.4 Annex B); ``prefix`` is the file-name prefix
     DCMTK gives received instances of a storage class (``None`` where DCMTK has none).
     """
+
+    __repr__ = attrs_repr
 
     uid: str
     name: str

@@ -56,8 +56,9 @@ def render(
 
     The exact entries are one tab-separated line each in a string that the module splits when
     imported: compiling a 5,000-entry dict literal takes about 20 times longer (it matters where
-    no ``.pyc`` is written), while splitting costs about what loading the literal from a
-    ``.pyc`` does.
+    no ``.pyc`` is written). The split is one ``str.split`` and the columns are zipped into the
+    dict by ``map``/``zip`` in C, with no Python loop per entry: from a ``.pyc`` that imports in
+    about 4.0 ms against 4.8 ms for a per-line loop and 3.3 ms for the literal.
     """
     lines = [
         f'"""The data dictionary of DICOM {edition}: PS3.6 §6-8 and the PS3.7 command elements.',
@@ -80,11 +81,16 @@ def render(
         '"""',
         "",
         "# tag: (VR, VM, name, keyword, retired)",
-        "ENTRIES: dict[int, tuple[str, str, str, str, bool]] = {}",
-        "for _line in _TABLE.splitlines():",
-        '    _tag, _vr, _vm, _name, _keyword, _retired = _line.split("\\t")',
-        '    ENTRIES[int(_tag, 16)] = (_vr, _vm, _name, _keyword, _retired == "R")',
-        "del _line, _tag, _vr, _vm, _name, _keyword, _retired",
+        '_FIELDS = _TABLE[:-1].replace("\\n", "\\t").split("\\t")  # 6 per entry',
+        "ENTRIES: dict[int, tuple[str, str, str, str, bool]] = dict(",
+        "    zip(",
+        "        map(int, _FIELDS[0::6], [16] * (len(_FIELDS) // 6)),",
+        "        zip(_FIELDS[1::6], _FIELDS[2::6], _FIELDS[3::6], _FIELDS[4::6],",
+        '            map("R".__eq__, _FIELDS[5::6]), strict=True),',
+        "        strict=True,",
+        "    )",
+        ")",
+        "del _FIELDS",
         "",
         "# PS3.6 repeating-group pattern, 8 hex digits with 'x' for any digit:",
         "# (VR, VM, name, keyword, retired)",

@@ -14,6 +14,7 @@ from typing import Final
 
 import attrs
 
+from dicomnet._attrs_repr import attrs_repr
 from dicomnet.errors import LocalProtocolError
 from dicomnet.pdu import (
     DICOM_APPLICATION_CONTEXT,
@@ -30,7 +31,6 @@ from dicomnet.pdu import (
     UserInformationItem,
     UserInformationSubItem,
 )
-from dicomnet.pdu._attrs_repr import attrs_repr
 from dicomnet.uid import IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME, is_valid_uid
 
 __all__ = [

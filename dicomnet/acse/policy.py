@@ -14,6 +14,7 @@ from typing import Literal
 
 import attrs
 
+from dicomnet._attrs_repr import attrs_repr
 from dicomnet.acse.config import (
     DEFAULT_MAX_PDU_LENGTH,
     IMPLEMENTATION_CLASS_UID,
@@ -29,7 +30,6 @@ from dicomnet.pdu import (
     SOPClassCommonExtendedNegotiationSubItem,
     SOPClassExtendedNegotiationSubItem,
 )
-from dicomnet.pdu._attrs_repr import attrs_repr
 from dicomnet.uid import is_valid_uid
 
 __all__ = [

@@ -15,6 +15,7 @@ from typing import Literal
 
 import attrs
 
+from dicomnet._attrs_repr import attrs_repr
 from dicomnet.acse.config import AsynchronousOperationsWindow, UserIdentity
 from dicomnet.pdu import (
     AAssociateAC,
@@ -22,7 +23,6 @@ from dicomnet.pdu import (
     SOPClassCommonExtendedNegotiationSubItem,
     SOPClassExtendedNegotiationSubItem,
 )
-from dicomnet.pdu._attrs_repr import attrs_repr
 
 __all__ = [
     "Accept",

@@ -19,6 +19,7 @@ from typing import Final
 
 import attrs
 
+from dicomnet._attrs_repr import attrs_repr
 from dicomnet.archive.index import ATTRIBUTES, Index, Record
 from dicomnet.archive.matching import is_universal, match_value
 from dicomnet.dataset import Dataset, keyword_for
@@ -96,8 +97,10 @@ def _text(value: object) -> str:
     return str(value).strip(" \x00")
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class _Key:
+    __repr__ = attrs_repr
+
     keyword: str
     tag: int
     vr: str
@@ -105,8 +108,10 @@ class _Key:
     level: int | None  # index in the model's levels; None: not supported (returned empty)
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class _Query:
+    __repr__ = attrs_repr
+
     levels: tuple[str, ...]
     level: int
     keys: tuple[_Key, ...]
@@ -342,8 +347,10 @@ def _value(text: str, vr: str) -> object:
     return values[0] if len(values) == 1 else values
 
 
-@attrs.define
+@attrs.define(repr=False)
 class _IndexingWriter:
+    __repr__ = attrs_repr
+
     archive: Archive
     writer: StoreWriter
 
@@ -360,9 +367,11 @@ class _IndexingWriter:
         self.writer.abort()
 
 
-@attrs.define
+@attrs.define(repr=False)
 class ArchiveSink:
     """A storage sink (C-STORE into the archive): files written by ``sink``, then indexed."""
+
+    __repr__ = attrs_repr
 
     archive: Archive
     sink: DirectorySink

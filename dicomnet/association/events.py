@@ -14,6 +14,7 @@ from typing import TypeAlias, final
 
 import attrs
 
+from dicomnet._attrs_repr import attrs_repr
 from dicomnet.acse import AcceptDecision, NegotiatedAssociation
 from dicomnet.dimse import DatasetFragment, DimseMessage
 from dicomnet.pdu import AAssociateRQ
@@ -35,7 +36,7 @@ __all__ = [
 
 
 @final
-@attrs.frozen
+@attrs.frozen(repr=False)
 class AssociationRequested:
     """An A-ASSOCIATE-RQ arrived and the acceptor decides itself (``auto_accept=False``).
 
@@ -43,26 +44,32 @@ class AssociationRequested:
     with ``assoc.accept(now)`` (that decision, or another ``Accept``) or ``assoc.reject(now)``.
     """
 
+    __repr__ = attrs_repr
+
     request: AAssociateRQ
     decision: AcceptDecision
 
 
 @final
-@attrs.frozen
+@attrs.frozen(repr=False)
 class Established:
     """The association is established (A-ASSOCIATE-AC sent or received, PS3.8 §7.1)."""
+
+    __repr__ = attrs_repr
 
     negotiated: NegotiatedAssociation
 
 
 @final
-@attrs.frozen
+@attrs.frozen(repr=False)
 class Rejected:
     """The association was rejected (A-ASSOCIATE-RJ, PS3.8 §9.3.4, Table 9-21).
 
     ``by_peer`` is True on the requestor (the peer rejected us), False on the acceptor (we
     rejected the peer). ``detail`` says why when we know.
     """
+
+    __repr__ = attrs_repr
 
     result: int
     source: int
@@ -72,12 +79,14 @@ class Rejected:
 
 
 @final
-@attrs.frozen
+@attrs.frozen(repr=False)
 class MessageReceived:
     """A complete DIMSE command set arrived on ``context_id`` (PS3.7 §6.3.1).
 
     When ``has_dataset`` is True, :class:`DatasetFragment` events follow, the last flagged.
     """
+
+    __repr__ = attrs_repr
 
     context_id: int
     message: DimseMessage
@@ -85,7 +94,7 @@ class MessageReceived:
 
 
 @final
-@attrs.frozen
+@attrs.frozen(repr=False)
 class ReleaseRequested:
     """The peer asked to release the association (A-RELEASE indication, PS3.8 §7.2).
 
@@ -93,15 +102,19 @@ class ReleaseRequested:
     messages are sent; otherwise answer with ``assoc.release_response(now)``.
     """
 
+    __repr__ = attrs_repr
+
 
 @final
-@attrs.frozen
+@attrs.frozen(repr=False)
 class Released:
     """The association was released in order (A-RELEASE-RP sent or received, PS3.8 §7.2)."""
 
+    __repr__ = attrs_repr
+
 
 @final
-@attrs.frozen
+@attrs.frozen(repr=False)
 class Aborted:
     """The association was aborted (A-ABORT or A-P-ABORT, PS3.8 §7.3, §7.4, Table 9-26).
 
@@ -110,6 +123,8 @@ class Aborted:
     ``detail`` says what happened, for logs.
     """
 
+    __repr__ = attrs_repr
+
     source: int
     reason: int
     by_peer: bool
@@ -117,7 +132,7 @@ class Aborted:
 
 
 @final
-@attrs.frozen
+@attrs.frozen(repr=False)
 class DimseTimeout:
     """A DIMSE response or the rest of a data set was awaited longer than ``dimse_timeout``.
 
@@ -125,25 +140,31 @@ class DimseTimeout:
     ``message_ids`` are our requests still awaiting a response.
     """
 
+    __repr__ = attrs_repr
+
     message_ids: tuple[int, ...]
     detail: str = ""
 
 
 @final
-@attrs.frozen
+@attrs.frozen(repr=False)
 class AcseTimeout:
     """The peer's A-ASSOCIATE-AC/RJ or A-RELEASE-RP was awaited longer than ``acse_timeout``.
 
     Always followed by :class:`Aborted` (this side aborts the association, PS3.8 §7.3).
     """
 
+    __repr__ = attrs_repr
+
     detail: str = ""
 
 
 @final
-@attrs.frozen
+@attrs.frozen(repr=False)
 class Closed:
     """The association is over: write ``data_to_send()``, then close the transport. Always last."""
+
+    __repr__ = attrs_repr
 
 
 AssociationEvent: TypeAlias = (

@@ -14,6 +14,7 @@ from typing import Final
 
 import attrs
 
+from dicomnet._attrs_repr import attrs_repr
 from dicomnet.acse import NegotiatedAssociation
 from dicomnet.dimse import (
     CCancelRQ,
@@ -37,9 +38,11 @@ _CANCELLABLE: Final = (CFindRQ, CGetRQ, CMoveRQ)
 _MAX_MESSAGE_ID: Final = 0xFFFF
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class OutstandingRequest:
     """A request awaiting its final response: on ``context_id``, the ``request`` itself."""
+
+    __repr__ = attrs_repr
 
     context_id: int
     request: DimseRequest

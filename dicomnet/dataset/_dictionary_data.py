@@ -5106,11 +5106,16 @@ FFFEE0DD	NONE	1	Sequence Delimitation Item	SequenceDelimitationItem	-
 """
 
 # tag: (VR, VM, name, keyword, retired)
-ENTRIES: dict[int, tuple[str, str, str, str, bool]] = {}
-for _line in _TABLE.splitlines():
-    _tag, _vr, _vm, _name, _keyword, _retired = _line.split("\t")
-    ENTRIES[int(_tag, 16)] = (_vr, _vm, _name, _keyword, _retired == "R")
-del _line, _tag, _vr, _vm, _name, _keyword, _retired
+_FIELDS = _TABLE[:-1].replace("\n", "\t").split("\t")  # 6 per entry
+ENTRIES: dict[int, tuple[str, str, str, str, bool]] = dict(
+    zip(
+        map(int, _FIELDS[0::6], [16] * (len(_FIELDS) // 6)),
+        zip(_FIELDS[1::6], _FIELDS[2::6], _FIELDS[3::6], _FIELDS[4::6],
+            map("R".__eq__, _FIELDS[5::6]), strict=True),
+        strict=True,
+    )
+)
+del _FIELDS
 
 # PS3.6 repeating-group pattern, 8 hex digits with 'x' for any digit:
 # (VR, VM, name, keyword, retired)

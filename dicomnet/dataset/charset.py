@@ -28,6 +28,7 @@ from typing import Final
 
 import attrs
 
+from dicomnet._attrs_repr import attrs_repr
 from dicomnet.errors import DatasetEncodeError
 
 __all__ = ["DEFAULT_CHARSET", "SpecificCharacterSet", "is_charset_sensitive"]
@@ -603,7 +604,7 @@ def _normalise(values: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...
 # --- public type --------------------------------------------------------------------------
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class SpecificCharacterSet:
     """The character sets named by (0008,0005), ready to decode and encode text values.
 
@@ -611,6 +612,8 @@ class SpecificCharacterSet:
     first term means the default repertoire as value 1; ``()`` is the default repertoire alone);
     ``problems`` describes what was corrected or ignored in the attribute as read.
     """
+
+    __repr__ = attrs_repr
 
     terms: tuple[str, ...] = ()
     problems: tuple[str, ...] = ()

@@ -26,6 +26,7 @@ from typing import NamedTuple
 
 import attrs
 
+from dicomnet._attrs_repr import attrs_repr
 from dicomnet.dataset import _dictionary_data
 from dicomnet.errors import DictionaryError
 
@@ -50,7 +51,7 @@ _GROUP_LENGTH: _Row = ("UL", "1", "Generic Group Length", "GenericGroupLength", 
 _PRIVATE_CREATOR: _Row = ("LO", "1", "Private Creator", "PrivateCreator", False)
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class DictEntry:
     """One data dictionary entry (PS3.6 Table 6-1 columns).
 
@@ -61,6 +62,8 @@ class DictEntry:
     PS3.6 (``"US or SS"``, ``"OB or OW"``, ``"NONE"`` for the item and delimitation tags).
     """
 
+    __repr__ = attrs_repr
+
     tag: int
     vr: str
     vm: str
@@ -69,13 +72,15 @@ class DictEntry:
     retired: bool
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class _Pattern:
     """A repeating-group entry: group and element ranges, a parity rule each, a bit mask.
 
     A tag matches when ``tag & mask == value``, its group is in ``group_lo..group_hi`` and has
     the parity ``group_parity`` (0 any, 1 odd, 2 even), and likewise for its element.
     """
+
+    __repr__ = attrs_repr
 
     group_lo: int
     group_hi: int

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from dicomnet._attrs_repr import attrs_repr
 from dicomnet.dataset.dataset import Dataset
 from dicomnet.dataset.reader import DEFAULT_MAX_DEPTH, ReadOptions, read_dataset_at
 from dicomnet.dataset.vr import ALL_VRS, LONG_LENGTH_VRS
@@ -40,9 +41,11 @@ _VR_BYTES = frozenset(vr.encode("ascii") for vr in ALL_VRS)
 _LONG_VR_BYTES = frozenset(vr.encode("ascii") for vr in LONG_LENGTH_VRS)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(repr=False, kw_only=True)
 class FileMetaInformation:
     """The File Meta Information elements of PS3.10 Table 7.1-1 (``None`` when absent)."""
+
+    __repr__ = attrs_repr
 
     group_length: int | None = None
     version: bytes | None = None
@@ -96,7 +99,7 @@ class FileMetaInformation:
         )
 
 
-@attrs.frozen(kw_only=True, eq=False)
+@attrs.frozen(repr=False, kw_only=True, eq=False)
 class Part10File:
     """A DICOM file as read.
 
@@ -110,6 +113,8 @@ class Part10File:
     - ``stop_offset``: where reading stopped (end of file, or ``stop_before``); for a deflated
       file it is an offset into the inflated data set.
     """
+
+    __repr__ = attrs_repr
 
     preamble: bytes | None
     meta: Dataset

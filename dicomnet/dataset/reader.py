@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Final
 
 import attrs
 
+from dicomnet._attrs_repr import attrs_repr
 from dicomnet.dataset.dataset import Dataset, Entry
 from dicomnet.dataset.element import UNDEFINED_LENGTH, DataElement, RawElement
 from dicomnet.dataset.encaps import scan_items
@@ -64,7 +65,7 @@ _VR_INFO: dict[bytes, tuple[str, bool]] = {
 _ENCAPSULATED_VRS: Final = frozenset({"OB", "OW", "OB or OW", "US or OW", "US or SS or OW"})
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class ReadOptions:
     """Per-call reading options (never module flags).
 
@@ -79,6 +80,8 @@ class ReadOptions:
       False walks every sequence at read time, so all structural errors surface at once.
     - ``dictionary``: the data dictionary for implicit VR (default: ``default_dictionary()``).
     """
+
+    __repr__ = attrs_repr
 
     max_depth: int = DEFAULT_MAX_DEPTH
     stop_before: int | None = None

@@ -24,6 +24,7 @@ from typing import IO, TYPE_CHECKING, Any, Final
 
 import attrs
 
+from dicomnet._attrs_repr import attrs_repr
 from dicomnet.dataset.dataset import Dataset
 from dicomnet.dataset.element import UNDEFINED_LENGTH, DataElement, RawElement
 from dicomnet.dataset.tag import PIXEL_DATA
@@ -131,7 +132,7 @@ def _uid_of(value: TransferSyntax | str | None) -> str | None:
     return value.uid if isinstance(value, TransferSyntax) else value
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(repr=False, kw_only=True)
 class WriteOptions:
     """How a data set is written: DCMTK's output options as one frozen value.
 
@@ -150,6 +151,8 @@ class WriteOptions:
     - ``max_depth``: sequence nesting bound, at most :data:`MAX_WRITE_DEPTH` (256); a deeper data
       set raises ``DatasetEncodeError``, never ``RecursionError``.
     """
+
+    __repr__ = attrs_repr
 
     transfer_syntax: str | None = attrs.field(default=None, converter=_uid_of)
     group_length: GroupLength = GroupLength.RECALC
@@ -350,9 +353,11 @@ def encode_value(
 # --- the structural encoder --------------------------------------------------------------------
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class _Form:
     """Precompiled packers of one encoding: (implicit/explicit VR, endianness)."""
+
+    __repr__ = attrs_repr
 
     implicit: bool
     little: bool

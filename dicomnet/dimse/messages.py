@@ -14,6 +14,7 @@ from typing import ClassVar, Final, final
 
 import attrs
 
+from dicomnet._attrs_repr import attrs_repr
 from dicomnet.uid import VERIFICATION_SOP_CLASS
 
 __all__ = [
@@ -72,9 +73,11 @@ class Priority(enum.IntEnum):
 
 
 @final
-@attrs.frozen(kw_only=True)
+@attrs.frozen(repr=False, kw_only=True)
 class CEchoRQ:
     """C-ECHO-RQ (PS3.7 §9.3.5.1, Table 9.3-12)."""
+
+    __repr__ = attrs_repr
 
     command_field: ClassVar[int] = C_ECHO_RQ
     message_name: ClassVar[str] = "C-ECHO-RQ"
@@ -85,9 +88,11 @@ class CEchoRQ:
 
 
 @final
-@attrs.frozen(kw_only=True)
+@attrs.frozen(repr=False, kw_only=True)
 class CEchoRSP:
     """C-ECHO-RSP (PS3.7 §9.3.5.2, Table 9.3-13; status fields of Annex C)."""
+
+    __repr__ = attrs_repr
 
     command_field: ClassVar[int] = C_ECHO_RSP
     message_name: ClassVar[str] = "C-ECHO-RSP"
@@ -101,9 +106,11 @@ class CEchoRSP:
 
 
 @final
-@attrs.frozen(kw_only=True)
+@attrs.frozen(repr=False, kw_only=True)
 class CStoreRQ:
     """C-STORE-RQ (PS3.7 §9.3.1.1, Table 9.3-1); the SOP Instance is the data set."""
+
+    __repr__ = attrs_repr
 
     command_field: ClassVar[int] = C_STORE_RQ
     message_name: ClassVar[str] = "C-STORE-RQ"
@@ -118,9 +125,11 @@ class CStoreRQ:
 
 
 @final
-@attrs.frozen(kw_only=True)
+@attrs.frozen(repr=False, kw_only=True)
 class CStoreRSP:
     """C-STORE-RSP (PS3.7 §9.3.1.2, Table 9.3-2)."""
+
+    __repr__ = attrs_repr
 
     command_field: ClassVar[int] = C_STORE_RSP
     message_name: ClassVar[str] = "C-STORE-RSP"
@@ -135,9 +144,11 @@ class CStoreRSP:
 
 
 @final
-@attrs.frozen(kw_only=True)
+@attrs.frozen(repr=False, kw_only=True)
 class CFindRQ:
     """C-FIND-RQ (PS3.7 §9.3.2.1, Table 9.3-3); the Identifier is the data set."""
+
+    __repr__ = attrs_repr
 
     command_field: ClassVar[int] = C_FIND_RQ
     message_name: ClassVar[str] = "C-FIND-RQ"
@@ -149,9 +160,11 @@ class CFindRQ:
 
 
 @final
-@attrs.frozen(kw_only=True)
+@attrs.frozen(repr=False, kw_only=True)
 class CFindRSP:
     """C-FIND-RSP (PS3.7 §9.3.2.2, Table 9.3-4); a Pending response carries an Identifier."""
+
+    __repr__ = attrs_repr
 
     command_field: ClassVar[int] = C_FIND_RSP
     message_name: ClassVar[str] = "C-FIND-RSP"
@@ -165,9 +178,11 @@ class CFindRSP:
 
 
 @final
-@attrs.frozen(kw_only=True)
+@attrs.frozen(repr=False, kw_only=True)
 class CGetRQ:
     """C-GET-RQ (PS3.7 §9.3.3.1, Table 9.3-6); the Identifier is the data set."""
+
+    __repr__ = attrs_repr
 
     command_field: ClassVar[int] = C_GET_RQ
     message_name: ClassVar[str] = "C-GET-RQ"
@@ -179,9 +194,11 @@ class CGetRQ:
 
 
 @final
-@attrs.frozen(kw_only=True)
+@attrs.frozen(repr=False, kw_only=True)
 class CGetRSP:
     """C-GET-RSP (PS3.7 §9.3.3.2, Table 9.3-7), with the sub-operation counters."""
+
+    __repr__ = attrs_repr
 
     command_field: ClassVar[int] = C_GET_RSP
     message_name: ClassVar[str] = "C-GET-RSP"
@@ -199,9 +216,11 @@ class CGetRSP:
 
 
 @final
-@attrs.frozen(kw_only=True)
+@attrs.frozen(repr=False, kw_only=True)
 class CMoveRQ:
     """C-MOVE-RQ (PS3.7 §9.3.4.1, Table 9.3-9); the Identifier is the data set."""
+
+    __repr__ = attrs_repr
 
     command_field: ClassVar[int] = C_MOVE_RQ
     message_name: ClassVar[str] = "C-MOVE-RQ"
@@ -214,9 +233,11 @@ class CMoveRQ:
 
 
 @final
-@attrs.frozen(kw_only=True)
+@attrs.frozen(repr=False, kw_only=True)
 class CMoveRSP:
     """C-MOVE-RSP (PS3.7 §9.3.4.2, Table 9.3-10), with the sub-operation counters."""
+
+    __repr__ = attrs_repr
 
     command_field: ClassVar[int] = C_MOVE_RSP
     message_name: ClassVar[str] = "C-MOVE-RSP"
@@ -234,9 +255,11 @@ class CMoveRSP:
 
 
 @final
-@attrs.frozen(kw_only=True)
+@attrs.frozen(repr=False, kw_only=True)
 class CCancelRQ:
     """C-CANCEL-RQ (PS3.7 §9.3.2.3, §9.3.3.3, §9.3.4.3; Tables 9.3-5, 9.3-8, 9.3-11)."""
+
+    __repr__ = attrs_repr
 
     command_field: ClassVar[int] = C_CANCEL_RQ
     message_name: ClassVar[str] = "C-CANCEL-RQ"

@@ -16,6 +16,8 @@ from typing import Final
 
 import attrs
 
+from dicomnet._attrs_repr import attrs_repr
+
 __all__ = [
     "CANCEL",
     "FIND_STATUSES",
@@ -227,9 +229,11 @@ def status_name(code: int, service: Service = Service.GENERAL) -> str:
     return f"{_CLASS_NAMES[category_of(code)]} ({code:04X})"
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class Status:
     """A DIMSE status value (PS3.7 Annex C): the code, and the service naming its meaning."""
+
+    __repr__ = attrs_repr
 
     code: int = attrs.field()
     service: Service = Service.GENERAL

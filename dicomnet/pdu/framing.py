@@ -14,7 +14,7 @@ from collections import deque
 from typing import Final
 
 from dicomnet.errors import PDUDecodeError
-from dicomnet.pdu.pdata import PDATA_TF, decode_pdata_tf
+from dicomnet.pdu.pdata import PDATA_TF, PresentationDataValue, decode_pdata_tf
 from dicomnet.pdu.pdus import PDU, check_header, decode_pdu
 
 __all__ = ["DEFAULT_MAX_OTHER_LENGTH", "PDATA_HARD_LIMIT", "PDUFramer"]
@@ -27,6 +27,7 @@ DEFAULT_MAX_OTHER_LENGTH: Final = 1 << 20
 PDATA_HARD_LIMIT: Final = 1 << 26
 
 _HEADER = struct.Struct(">BBL")
+_PDU_AND_PDV_HEAD = struct.Struct(">BBLLBB")
 
 
 class PDUFramer:
@@ -109,6 +110,56 @@ class PDUFramer:
             piece = front[pos:end]
         self._pending_len -= len(piece)
         return piece
+
+    def take_pdata(self) -> list[PresentationDataValue]:
+        """The PDVs of the common P-DATA-TFs at the front of the stream, one per PDU, in order.
+
+        A common P-DATA-TF lies wholly in the front fed chunk, is within the limit and holds
+        exactly one PDV filling it (PS3.8 §9.3.5). Those in a row are consumed and their PDVs
+        returned (data ``memoryview`` slices, no copy), as :meth:`next_pdu` would decode them,
+        without building :class:`~dicomnet.pdu.pdata.PDataTF` objects. It stops at anything
+        else (another PDU, another P-DATA-TF layout, a PDU split across chunks, an invalid
+        header), which is left for :meth:`next_pdu`; the list is then possibly empty.
+        """
+        pdvs: list[PresentationDataValue] = []
+        pending = self._pending
+        if self._partial_len or not pending:
+            return pdvs
+        append = pdvs.append
+        unpack = _PDU_AND_PDV_HEAD.unpack_from
+        limit = self.max_pdata_length or PDATA_HARD_LIMIT
+        while pending:
+            front, pos = pending[0], self._pos
+            size = len(front)
+            while pos + 12 <= size:
+                pdu_type, _, length, pdv_length, context_id, control = unpack(front, pos)
+                end = pos + 6 + length
+                if (
+                    pdu_type != PDATA_TF
+                    or pdv_length != length - 4
+                    or pdv_length < 2
+                    or end > size
+                    or length > limit
+                ):
+                    break
+                append(
+                    PresentationDataValue(
+                        context_id,
+                        control & 1 == 1,
+                        control & 2 == 2,
+                        front[pos + 12 : end],
+                        control & 0xFC,
+                    )
+                )
+                self._pending_len -= end - pos
+                pos = end
+            if pos == size:  # the chunk is used up: on to the next one
+                pending.popleft()
+                self._pos = 0
+                continue
+            self._pos = pos
+            break
+        return pdvs
 
     def next_pdu(self) -> PDU | None:
         """The next whole PDU, or ``None`` until more bytes are fed.

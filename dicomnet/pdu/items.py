@@ -17,9 +17,9 @@ from typing import Any, Final
 
 import attrs
 
+from dicomnet._attrs_repr import attrs_repr
 from dicomnet.errors import PDUDecodeError
 from dicomnet.pdu import _layout
-from dicomnet.pdu._attrs_repr import attrs_repr
 from dicomnet.pdu.exceptions import PDUEncodeError, encoder
 
 __all__ = [

@@ -19,6 +19,7 @@ import struct
 
 import attrs
 
+from dicomnet._attrs_repr import attrs_repr
 from dicomnet.pdu import _layout
 from dicomnet.pdu.exceptions import PDUEncodeError, encoder
 from dicomnet.pdu.items import (
@@ -34,9 +35,11 @@ from dicomnet.pdu.pdus import PDU, AAssociateAC, AAssociateRQ, encode_pdu
 __all__ = ["LooseItem", "LoosePDU", "LoosePDV", "encode_loose", "to_loose"]
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(repr=False, kw_only=True)
 class LooseItem:
     """An item or sub-item: type, reserved byte, 16-bit item-length (``None`` = computed), parts."""
+
+    __repr__ = attrs_repr
 
     item_type: int
     parts: tuple[bytes | LooseItem, ...] = ()
@@ -44,9 +47,11 @@ class LooseItem:
     length: int | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(repr=False, kw_only=True)
 class LoosePDV:
     """A PDV item: 32-bit item-length (``None`` = computed), context ID, control byte, data."""
+
+    __repr__ = attrs_repr
 
     context_id: int
     control: int
@@ -54,9 +59,11 @@ class LoosePDV:
     length: int | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(repr=False, kw_only=True)
 class LoosePDU:
     """A PDU: type, reserved byte, 32-bit PDU-length (``None`` = computed), body parts."""
+
+    __repr__ = attrs_repr
 
     pdu_type: int
     parts: tuple[bytes | LooseItem | LoosePDV, ...] = ()

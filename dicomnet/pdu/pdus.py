@@ -14,9 +14,9 @@ from typing import Any, Final
 
 import attrs
 
+from dicomnet._attrs_repr import attrs_repr
 from dicomnet.errors import PDUDecodeError
 from dicomnet.pdu import _layout
-from dicomnet.pdu._attrs_repr import attrs_repr
 from dicomnet.pdu.exceptions import PDUEncodeError, encoder
 from dicomnet.pdu.items import (
     AC_ITEMS,

@@ -18,6 +18,7 @@ from typing import Any
 
 import attrs
 
+from dicomnet._attrs_repr import attrs_repr
 from dicomnet.dataset import Dataset
 from dicomnet.dimse import CCancelRQ, CFindRQ, CFindRSP, Priority, StatusCategory, category_of
 from dicomnet.errors import LocalProtocolError, RemoteProtocolError
@@ -34,9 +35,11 @@ from dicomnet.services.query import (
 __all__ = ["FindOperation", "FindResponse", "FindStream", "find"]
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class FindResponse:
     """One C-FIND-RSP (PS3.7 §9.3.2.2) and its Identifier (Pending responses, PS3.4 C.4.1.1.4)."""
+
+    __repr__ = attrs_repr
 
     status: int
     identifier: Dataset | None = attrs.field(eq=False)
@@ -54,7 +57,7 @@ class FindResponse:
         return self.category is not StatusCategory.PENDING
 
 
-@attrs.define
+@attrs.define(repr=False)
 class FindOperation:
     """The state of one C-FIND as SCU (PS3.4 C.4.1.2), with no IO.
 
@@ -62,6 +65,8 @@ class FindOperation:
     the C-CANCEL-RQ once (None when already cancelled or finished). ``matches`` counts the
     Pending responses, ``final`` is the last response once it arrived.
     """
+
+    __repr__ = attrs_repr
 
     message_id: int
     sop_class_uid: str

@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Iterable
 
 import attrs
 
+from dicomnet._attrs_repr import attrs_repr
 from dicomnet.acse import ProposedContext, RoleSelection
 from dicomnet.dataset import Dataset
 from dicomnet.dimse import CStoreRQ, Priority
@@ -68,9 +69,11 @@ def get_contexts(
     return contexts, roles
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class StoredObject:
     """A C-STORE sub-operation received during the C-GET and the status we answered."""
+
+    __repr__ = attrs_repr
 
     request: StoreRequest
     result: StoreResult

@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 import attrs
 
+from dicomnet._attrs_repr import attrs_repr
 from dicomnet.dataset import Dataset
 from dicomnet.dimse import (
     CCancelRQ,
@@ -62,7 +63,7 @@ def _failed_uids(identifier: Dataset | None) -> tuple[str, ...]:
     return tuple(str(v) for v in values if v)
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class RetrieveResponse:
     """One C-MOVE-RSP or C-GET-RSP (PS3.7 §9.3.4.2, §9.3.3.2) as the SCU sees it.
 
@@ -70,6 +71,8 @@ class RetrieveResponse:
     ``failed_uids`` is the Failed SOP Instance UID List of the Identifier (PS3.4 C.4.2.1.4.2);
     ``unexpected_dataset`` is True when a data set came with a Pending response.
     """
+
+    __repr__ = attrs_repr
 
     status: int
     remaining: int | None = None
@@ -93,7 +96,7 @@ class RetrieveResponse:
         return self.category is not StatusCategory.PENDING
 
 
-@attrs.define
+@attrs.define(repr=False)
 class RetrieveOperation:
     """The state of one C-MOVE or C-GET as SCU (PS3.4 C.4.2.2, C.4.3.2), with no IO.
 
@@ -101,6 +104,8 @@ class RetrieveOperation:
     last response (its counts are the peer's latest word); ``final`` the last one once it came.
     ``unexpected_datasets`` counts data sets that came with Pending responses.
     """
+
+    __repr__ = attrs_repr
 
     message_id: int
     sop_class_uid: str

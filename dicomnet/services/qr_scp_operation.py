@@ -20,6 +20,7 @@ from typing import Any, Final, Protocol, TypeVar, runtime_checkable
 
 import attrs
 
+from dicomnet._attrs_repr import attrs_repr
 from dicomnet.acse import NegotiatedAssociation, RequestorConfig
 from dicomnet.association import Aborted, Closed, MessageReceived
 from dicomnet.dataset import Dataset
@@ -67,7 +68,7 @@ IDENTIFIER_DOES_NOT_MATCH: Final = 0xA900
 UNABLE_TO_PROCESS: Final = 0xC000
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(repr=False, kw_only=True)
 class QRRequest:
     """A C-FIND, C-MOVE or C-GET request as the application sees it (PS3.7 §9.1.2-9.1.4).
 
@@ -75,6 +76,8 @@ class QRRequest:
     (the information model); ``identifier`` the decoded query keys; ``move_destination`` the AE
     title of a C-MOVE, else ``None``.
     """
+
+    __repr__ = attrs_repr
 
     operation: str
     message_id: int

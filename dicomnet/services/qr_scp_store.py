@@ -21,6 +21,7 @@ from typing import Any, Final, Protocol
 
 import attrs
 
+from dicomnet._attrs_repr import attrs_repr
 from dicomnet.acse import NegotiatedAssociation
 from dicomnet.association import MessageReceived
 from dicomnet.dataset import Dataset, WriteOptions, encode_dataset, read_file
@@ -66,7 +67,7 @@ _O_BINARY: Final[int] = getattr(os, "O_BINARY", 0)
 _FAILED_SOP_INSTANCE_UID_LIST: Final = 0x00080058
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class IndexedFile:
     """A file to send whose head was read before (by an index, or
     :func:`~dicomnet.services.storage_scu.inspect_file`): ``file`` as read then, ``mtime_ns`` the
@@ -76,6 +77,8 @@ class IndexedFile:
     (``file.dataset_offset + file.dataset_length``) and modification time are unchanged, and
     inspects the file again otherwise. It is path-like (``os.fspath`` gives ``file.path``).
     """
+
+    __repr__ = attrs_repr
 
     file: StoreFile
     mtime_ns: int
@@ -89,9 +92,11 @@ class IndexedFile:
 RetrieveItem = str | os.PathLike[str] | IndexedFile | Dataset
 
 
-@attrs.define
+@attrs.define(repr=False)
 class SubOperationCounts:
     """The sub-operation counters of C-MOVE/C-GET responses, and the failed instances' UIDs."""
+
+    __repr__ = attrs_repr
 
     remaining: int = 0
     completed: int = 0
@@ -129,9 +134,11 @@ def failed_identifier(uids: Sequence[str], transfer_syntax: str) -> list[Any]:
     return dataset_bytes(ds, transfer_syntax)
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class Instance:
     """A sub-operation's instance: the file's head (or the UIDs of a Dataset) and the Dataset."""
+
+    __repr__ = attrs_repr
 
     file: StoreFile
     dataset: Dataset | None = None
@@ -285,9 +292,11 @@ def _file_bytes(f: StoreFile) -> bytes | str | None:
 _Choices = dict[tuple[str, str, bool, bool], tuple[int, str, bool] | str]
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class _Ready:
     """A sub-operation ready to send: its context and its data set (``None``: stream the file)."""
+
+    __repr__ = attrs_repr
 
     context_id: int
     payload: list[Any] | bytes | None

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 import attrs
 
+from dicomnet._attrs_repr import attrs_repr
 from dicomnet.acse import NegotiatedAssociation
 from dicomnet.association import (
     Aborted,
@@ -88,8 +89,10 @@ class QueryRetrieveLevel(enum.StrEnum):
     IMAGE = "IMAGE"
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class _Model:
+    __repr__ = attrs_repr
+
     find: str | None
     move: str | None
     get: str | None
@@ -306,9 +309,11 @@ class QRChannel(Protocol):
         ...
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class ReceivedMessage:
     """A DIMSE message and its data set bytes (``None``: no data set, or it was skipped)."""
+
+    __repr__ = attrs_repr
 
     context_id: int
     message: DimseMessage

@@ -255,12 +255,13 @@ class RefusingSink:
 class StorePending:
     """The C-STORE whose data set is arriving: its request, context and writer."""
 
-    __slots__ = ("committed", "context_id", "failed", "request", "writer")
+    __slots__ = ("committed", "context_id", "failed", "request", "write", "writer")
 
     def __init__(self, request: StoreRequest, context_id: int, writer: StoreWriter) -> None:
         self.request = request
         self.context_id = context_id
         self.writer = writer
+        self.write = writer.write  # bound once: one call per fragment on the hot path
         self.failed: StoreResult | None = None
         self.committed = False  # the writer has given its result (nothing left to abort)
 
@@ -407,8 +408,14 @@ class StoreReceiver:
         if pending.failed is not None:
             return
         try:
-            pending.writer.write(data)
+            pending.write(data)
         except Exception as exc:
+            StoreReceiver._write_failed(pending, exc)
+
+    @staticmethod
+    def _write_failed(pending: StorePending, exc: Exception) -> None:
+        """The writer raised: log, abort it, and answer the C-STORE with a failure."""
+        if pending.failed is None:
             log.exception(
                 "the storage sink failed to write %s", pending.request.sop_instance_uid[:64]
             )
@@ -540,8 +547,11 @@ class StorageSCP(StoreReceiver):
                 if pending is not None:
                     if event.last:
                         state.pending = self.receive_nowait(assoc, pending, event)
-                    else:
-                        self._write(pending, event.data)  # most fragments
+                    elif pending.failed is None:  # most fragments: straight to the writer
+                        try:
+                            pending.write(event.data)
+                        except Exception as exc:
+                            self._write_failed(pending, exc)
                 return True
             if type(event) is MessageReceived and state.pending is None:
                 message = event.message

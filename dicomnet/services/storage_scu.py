@@ -33,6 +33,7 @@ from typing import Any, Final, Protocol
 
 import attrs
 
+from dicomnet._attrs_repr import attrs_repr
 from dicomnet.acse import NegotiatedAssociation, ProposedContext, RequestorConfig
 from dicomnet.association import MessageReceived
 from dicomnet.dataset import WriteOptions, encode_dataset, read_file
@@ -121,7 +122,7 @@ _PROPOSALS: Final[dict[Proposal, tuple[str, ...]]] = {
 }
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class StoreFile:
     """What the Storage SCU knows about one file after reading its head.
 
@@ -129,6 +130,8 @@ class StoreFile:
     are in ``transfer_syntax`` exactly (False when the file's VR encoding contradicts its meta,
     which is read tolerantly and must be re-encoded).
     """
+
+    __repr__ = attrs_repr
 
     path: str
     sop_class_uid: str
@@ -140,7 +143,7 @@ class StoreFile:
     stream_as_is: bool = True
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class StoreOutcome:
     """The result for one input file.
 
@@ -148,6 +151,8 @@ class StoreOutcome:
     ``None`` when no request was sent, and ``reason`` then says why. ``transfer_syntax`` is the
     syntax used on the wire, ``converted`` whether the data set was re-encoded for it.
     """
+
+    __repr__ = attrs_repr
 
     path: str
     sop_class_uid: str | None = None
@@ -179,7 +184,7 @@ class StoreOutcome:
         return text
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(repr=False, kw_only=True)
 class StorageSCUOptions:
     """How the Storage SCU associates and proposes (DCMTK ``storescu`` options in brackets).
 
@@ -188,6 +193,8 @@ class StorageSCUOptions:
     stored (DCMTK's default; ``-nh`` turns it off). ``template`` gives the other association
     settings (user identity, ...): its AE titles, contexts and PDU length are replaced.
     """
+
+    __repr__ = attrs_repr
 
     calling_ae_title: str = "STORESCU"  # -aet
     called_ae_title: str = "ANY-SCP"  # -aec

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import attrs
 
+from dicomnet._attrs_repr import attrs_repr
 from dicomnet.dimse.messages import CStoreRQ, CStoreRSP
 from dicomnet.dimse.status import SUCCESS
 from dicomnet.services.store_check import (
@@ -91,7 +92,7 @@ def _echo_uid(uid: str) -> str | None:
     return value if _UID_CHARS.fullmatch(value) else None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(repr=False, kw_only=True)
 class StoreRequest:
     """What a Storage SCP knows when a C-STORE-RQ arrives (PS3.7 §9.3.1.1, PS3.8 §7.1.1).
 
@@ -99,6 +100,8 @@ class StoreRequest:
     ``calling_ae_title`` (the peer's) becomes the Source Application Entity Title of the File Meta
     Information (PS3.10 §7.1); ``peer_address`` is ``(host, port)`` when known.
     """
+
+    __repr__ = attrs_repr
 
     sop_class_uid: str
     sop_instance_uid: str
@@ -154,9 +157,11 @@ class StoreRequest:
         )
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class StoreResult:
     """The C-STORE-RSP status (PS3.4 Table B.2-1), its Error Comment, and the file written."""
+
+    __repr__ = attrs_repr
 
     status: int
     error_comment: str | None = None
@@ -183,9 +188,11 @@ class StorageSink(Protocol):
         """Start receiving the data set of ``request``."""
 
 
-@attrs.define
+@attrs.define(repr=False)
 class _RefusedWriter:
     """A writer that swallows the data set and answers a fixed result (``--ignore``, refusals)."""
+
+    __repr__ = attrs_repr
 
     result: StoreResult
 
@@ -203,8 +210,10 @@ class _RefusedWriter:
 # -- Memory and callback sinks ---------------------------------------------------------------
 
 
-@attrs.define
+@attrs.define(repr=False)
 class _BufferWriter:
+    __repr__ = attrs_repr
+
     request: StoreRequest
     done: Callable[[StoreRequest, bytes], StoreResult]
     chunks: list[bytes] = attrs.Factory(list)

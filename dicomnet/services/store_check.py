@@ -19,6 +19,7 @@ from typing import Final
 
 import attrs
 
+from dicomnet._attrs_repr import attrs_repr
 from dicomnet.dataset import Dataset, ReadOptions, read_dataset_at
 from dicomnet.dimse.status import SUCCESS
 from dicomnet.errors import DatasetDecodeError
@@ -125,9 +126,11 @@ def _scan_uids(
     return sop_class, sop_instance
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class UIDCheck:
     """Outcome of the UID check: a C-STORE status and, unless success, an Error Comment."""
+
+    __repr__ = attrs_repr
 
     status: int
     error_comment: str | None = None

@@ -25,6 +25,8 @@ from typing import Final
 
 import attrs
 
+from dicomnet._attrs_repr import attrs_repr
+
 __all__ = [
     "ALLOW_PATH_ENV",
     "DENY_PATH_ENV",
@@ -42,9 +44,11 @@ DENY_PATH_ENV: Final = "DICOMNET_HOSTS_DENY"
 _MAX_FILE: Final = 1 << 20  # hosts files are small; read no more than this
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class AccessRule:
     """One rule: the daemon and client pattern lists (tokens, ``EXCEPT`` kept in place)."""
+
+    __repr__ = attrs_repr
 
     daemons: tuple[str, ...]
     clients: tuple[str, ...]
@@ -179,9 +183,11 @@ def _read_rules(path: Path) -> tuple[AccessRule, ...]:
     return parse_rules(data.decode("utf-8", "replace"))
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class HostAccess:
     """The rules of ``hosts.allow`` and ``hosts.deny``; :meth:`permits` decides one peer."""
+
+    __repr__ = attrs_repr
 
     allow: tuple[AccessRule, ...] = ()
     deny: tuple[AccessRule, ...] = ()

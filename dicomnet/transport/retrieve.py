@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from dicomnet._attrs_repr import attrs_repr
 from dicomnet.acse import ProposedContext, RequestorConfig
 from dicomnet.dataset import Dataset
 from dicomnet.dimse import Priority, StatusCategory, category_of
@@ -37,7 +38,6 @@ from dicomnet.errors import (
     LocalProtocolError,
     RemoteProtocolError,
 )
-from dicomnet.pdu._attrs_repr import attrs_repr
 from dicomnet.services.move import PendingDataset, RetrieveResponse, move
 from dicomnet.services.query import QueryModel
 from dicomnet.services.storage_scp import StorageSCP, storage_acceptor_config

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import attrs
 
+from dicomnet._attrs_repr import attrs_repr
+
 __all__ = ["DEFAULT_MAX_ASSOCIATION_PDU_LENGTH", "DEFAULT_MAX_PDU_LENGTH", "ULConfig"]
 
 DEFAULT_MAX_PDU_LENGTH = 16384
@@ -23,7 +25,7 @@ def _positive(_instance: object, attribute: attrs.Attribute[float], value: float
         raise ValueError(f"{attribute.name} must be > 0, got {value}")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(repr=False, kw_only=True)
 class ULConfig:
     """Limits and timers of the upper layer (PS3.8 §9.1.2, §9.2, Annex D.1).
 
@@ -36,6 +38,8 @@ class ULConfig:
     - ``max_association_pdu_length``: the same bound for every other PDU type.
     - ``trace_size``: how many transitions the connection's trace keeps (0 keeps none).
     """
+
+    __repr__ = attrs_repr
 
     artim_timeout: float = attrs.field(default=30.0, validator=_positive)
     max_pdu_length: int = attrs.field(default=DEFAULT_MAX_PDU_LENGTH, validator=_non_negative)

@@ -78,6 +78,8 @@ if _CELLS.get((State.Sta6, Evt.Evt10)) is not Action.DT_2:  # pragma: no cover
 # is sending the P-DATA-TF (PS3.8 Table 9-7).
 if _CELLS.get((State.Sta6, Evt.Evt9)) is not Action.DT_1:  # pragma: no cover
     raise AssertionError("Table 9-10 (Sta6, Evt9) is expected to be DT-1")
+# The DT-2 cell as the trace records it (PS3.8 Table 9-10).
+_DT_2_CELL: Final = (State.Sta6, Evt.Evt10, Action.DT_2, State.Sta6)
 # States without a transport connection: no byte can arrive in them.
 _NO_TRANSPORT: Final = frozenset({State.Sta1, State.Sta4})
 
@@ -293,9 +295,18 @@ class ULConnection:
         framer = self._framer
         framer.feed(data)
         next_pdu = framer.next_pdu
+        take_pdata = framer.take_pdata
         append_event = self._events.append
-        trace = self._trace
+        record = self._trace.record_cell
         while not self._must_close:
+            if self._state is State.Sta6:
+                # DT-2 inline (see _CELLS above) for the common P-DATA-TFs in a row, taken
+                # straight from the framer as their PDVs: no PDataTF, no recorder, no stimulus.
+                pdvs = take_pdata()
+                if pdvs:
+                    for pdv in pdvs:
+                        append_event(PDataIndication((pdv,)))
+                    self._trace.record_cells(_DT_2_CELL, len(pdvs), now)
             try:
                 pdu = next_pdu()
             except PDUDecodeError as exc:
@@ -307,7 +318,7 @@ class ULConnection:
             if self._state is State.Sta6 and type(pdu) is PDataTF:
                 # DT-2 inline (see _CELLS above): no recorder, no stimulus for the common PDU.
                 append_event(PDataIndication(pdu.pdvs))
-                trace.record_cell(State.Sta6, Evt.Evt10, Action.DT_2, State.Sta6, now)
+                record(State.Sta6, Evt.Evt10, Action.DT_2, State.Sta6, now)
                 continue
             self._fire(Stimulus(_RECEIVED[type(pdu)], pdu), now)
 

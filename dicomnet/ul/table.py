@@ -15,6 +15,7 @@ from typing import Final
 
 import attrs
 
+from dicomnet._attrs_repr import attrs_repr
 from dicomnet.ul.states import Action, Evt, State
 
 __all__ = ["ACTION_SPECS", "TRANSITIONS", "ActionSpec"]
@@ -109,9 +110,11 @@ TRANSITIONS: Final[Mapping[tuple[State, Evt], Action]] = MappingProxyType(
 )
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class ActionSpec:
     """An action's definition (PS3.8 §9.2.2) and the states it may lead to."""
+
+    __repr__ = attrs_repr
 
     description: str
     next_states: frozenset[State]

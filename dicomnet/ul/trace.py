@@ -9,11 +9,13 @@ PDU, so that path stays cheap); :class:`Transition` objects are made only when r
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 from collections.abc import Iterator
 
 import attrs
 
+from dicomnet._attrs_repr import attrs_repr
 from dicomnet.ul.states import Action, Evt, State
 
 __all__ = ["Transition", "TransitionTrace"]
@@ -21,9 +23,11 @@ __all__ = ["Transition", "TransitionTrace"]
 _Cell = tuple[State, Evt, Action, State, float]
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class Transition:
     """One transition: ``state`` + ``event`` -> ``action`` -> ``next_state`` at time ``at``."""
+
+    __repr__ = attrs_repr
 
     state: State
     event: Evt
@@ -60,6 +64,16 @@ class TransitionTrace:
         """As :meth:`record`, from the parts (no :class:`Transition` is built)."""
         self._items.append((state, event, action, next_state, at))
         self._total += 1
+
+    def record_cells(self, cell: tuple[State, Evt, Action, State], count: int, at: float) -> None:
+        """Record the same transition ``count`` times at ``at`` (a run of DT-2 cells)."""
+        items = self._items
+        keep = count if items.maxlen is None else min(count, items.maxlen)
+        if keep == 1:
+            items.append((*cell, at))
+        elif keep:
+            items.extend(itertools.repeat((*cell, at), keep))
+        self._total += count
 
     @property
     def maxlen(self) -> int:

@@ -40,10 +40,14 @@ runner = CliRunner()
 
 
 def _event(
-    remaining: int, completed: int, failed: int = 0, received_bytes: int = 0
+    remaining: int | None,
+    completed: int,
+    failed: int = 0,
+    received_bytes: int = 0,
+    status: int = 0xFF00,
 ) -> MoveProgress:
     rsp = RetrieveResponse(
-        status=0xFF00, remaining=remaining, completed=completed, failed=failed, warning=0
+        status=status, remaining=remaining, completed=completed, failed=failed, warning=0
     )
     return MoveProgress(index=1, response=rsp, received=completed, received_bytes=received_bytes)
 
@@ -70,6 +74,18 @@ def test_plain_log_lines_without_a_terminal(caplog: pytest.LogCaptureFixture) ->
     (record,) = [r for r in caplog.records if r.name == "dicomnet.movescu"]
     assert "remaining 3, completed 1, failed 0, warning 0" in record.getMessage()
     assert "1.0 kB" in record.getMessage()
+
+
+def test_plain_log_line_of_a_final_response_without_remaining(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A final response carries no Number of Remaining Sub-operations (PS3.7 9.3.4.2): the
+    line says "-", not "None"."""
+    caplog.set_level(logging.INFO, logger="dicomnet.movescu")
+    with _Progress(None) as progress:
+        progress.update(_event(None, 4, status=0x0000))
+    (record,) = [r for r in caplog.records if r.name == "dicomnet.movescu"]
+    assert "Success (0x0000), remaining -, completed 4, failed 0, warning 0" in record.getMessage()
 
 
 def test_progress_console_env_switch(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,8 +7,8 @@ from typing import Any
 import attrs
 import pytest
 
+from dicomnet._attrs_repr import attrs_repr
 from dicomnet.pdu import MaximumLengthSubItem
-from dicomnet.pdu._attrs_repr import attrs_repr
 
 
 @pytest.mark.parametrize("options", [{}, {"kw_only": True}])
@@ -50,3 +50,9 @@ def test_same_text_as_the_generated_repr(options: dict[str, Any]) -> None:
 def test_a_pdu_item_prints_its_fields() -> None:
     text = "MaximumLengthSubItem(maximum_length=16384, reserved=0)"
     assert repr(MaximumLengthSubItem(16384)) == text
+
+
+def test_the_former_path_is_the_same_function() -> None:
+    from dicomnet.pdu import _attrs_repr as former
+
+    assert former.attrs_repr is attrs_repr
