@@ -15,12 +15,13 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parent.parent / "dicomnet"
 
 # Each layer may import itself and the layers listed for it (transitively lower ones).
-_BASE = {"errors", "uid", "_uid_data", "_attrs_repr"}
+_BASE = {"errors", "uid", "_uid_data", "_attrs_repr", "_lazy"}
 ALLOWED: dict[str, set[str]] = {
     "errors": set(),
     "uid": {"errors", "_uid_data", "_attrs_repr"},
     "_uid_data": set(),
     "_attrs_repr": set(),
+    "_lazy": set(),
     "dataset": _BASE,
     "pdu": _BASE,
     "ul": _BASE | {"pdu"},

@@ -8,8 +8,9 @@ AC to send) or :class:`Reject` (with the RJ). Both sides end with a :class:`Nego
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
+
+from dicomnet._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from dicomnet.acse.config import (
@@ -147,15 +148,4 @@ _EXPORTS: Final = {
 
 
 if not TYPE_CHECKING:  # type checkers see the imports above, never an Any-typed fallback
-
-    def __getattr__(name: str) -> Any:
-        module = _EXPORTS.get(name)
-        if module is None:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(module), name)
-        globals()[name] = value
-        return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+    __getattr__, __dir__ = lazy_exports(__name__, globals(), _EXPORTS, __all__)

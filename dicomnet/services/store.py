@@ -13,16 +13,16 @@ loaded on first access. See ``docs/storage-scp.md``.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import TYPE_CHECKING, Final, Protocol
 
 import attrs
 
 from dicomnet._attrs_repr import attrs_repr
+from dicomnet._lazy import lazy_exports
 from dicomnet.dimse.messages import CStoreRQ, CStoreRSP
 from dicomnet.dimse.status import SUCCESS
 from dicomnet.services.store_check import (
@@ -64,23 +64,14 @@ logger = logging.getLogger("dicomnet.services.store")
 #: Names re-exported from :mod:`dicomnet.services.directory_sink`, imported on first access
 #: (PEP 562): that module imports this one, and a user of the protocols alone does not need
 #: its file machinery (tempfile, mmap, threads, the encoders).
-_DIRECTORY_SINK_NAMES: Final = frozenset(
-    {"SPARE_FILES", "TEMP_PREFIX", "WRITE_BATCH", "DirectorySink", "OutputDirectoryError"}
+_DIRECTORY_SINK_NAMES: Final = dict.fromkeys(
+    ("SPARE_FILES", "TEMP_PREFIX", "WRITE_BATCH", "DirectorySink", "OutputDirectoryError"),
+    "dicomnet.services.directory_sink",
 )
 
 
 if not TYPE_CHECKING:  # type checkers see the imports above, never an Any-typed fallback
-
-    def __getattr__(name: str) -> Any:
-        if name not in _DIRECTORY_SINK_NAMES:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module("dicomnet.services.directory_sink"), name)
-        globals()[name] = value
-        return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+    __getattr__, __dir__ = lazy_exports(__name__, globals(), _DIRECTORY_SINK_NAMES, __all__)
 
 
 _LO_UNSAFE: Final = re.compile(r"[^\x20-\x5b\x5d-\x7e]")
