@@ -367,3 +367,46 @@ def standalone_app(
     )
     app.command(name, cls=command_class)(function)
     return app
+
+
+def start_command(
+    ctx: typer.Context,
+    tool: str,
+    *,
+    version: bool,
+    arguments: bool,
+    quiet: bool,
+    verbose: bool,
+    debug: bool,
+) -> NormalisedArgv:
+    """What every command does first, as DCMTK's tools do: ``--arguments`` prints the expanded
+    command line, ``--version`` prints the version and exits, ``-q/-v/-d`` set the log level
+    (``F: message`` style lines on stderr). Returns the normalised argv (empty outside the
+    DCMTK pre-pass, e.g. when a test invokes the typer app directly)."""
+    argv: NormalisedArgv | None = ctx.meta.get("dcmtk_argv")
+    if argv is None:
+        argv = NormalisedArgv(args=[], expanded=[], spelled={})
+    if arguments:
+        typer.echo(" ".join(argv.expanded), err=True)
+    if version:
+        import dicomnet
+
+        typer.echo(f"dicomnet {tool} {dicomnet.__version__}")
+        raise typer.Exit(0)
+    import logging
+
+    level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
+    if quiet:
+        level = logging.CRITICAL
+    logging.basicConfig(format="%(levelname).1s: %(message)s", level=level, force=True)
+    return argv
+
+
+#: The TLS options (PS3.15 Annex B) of the network tools, for their option tables.
+TLS_OPTIONS: tuple[Option, ...] = (
+    Option(("-tls", "--disable-tls"), group="tls"),
+    Option(("+tls", "--enable-tls"), nargs=2, group="tls"),
+    Option(("+tla", "--anonymous-tls"), group="tls"),
+    Option(("+cf", "--add-cert-file"), nargs=1, repeatable=True),
+    Option(("-ic", "--ignore-peer-cert"), group="verify"),
+)

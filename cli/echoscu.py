@@ -25,12 +25,25 @@ from dicomnet.services.echo import VERIFICATION_SOP_CLASS, echo
 from dicomnet.transport import aio
 from dicomnet.transport.tls import client_context
 from dicomnet.uid import TRANSFER_SYNTAXES
-from dicomnet_cli.dcmtk_args import Option, OptionTable, dcmtk_command, standalone_app
+from dicomnet_cli.dcmtk_args import (
+    TLS_OPTIONS,
+    Option,
+    OptionTable,
+    dcmtk_command,
+    standalone_app,
+    start_command,
+)
+from dicomnet_cli.errors import peer_address
 from dicomnet_cli.options import (
     AcseTimeout,
+    AddCertFile,
+    AnonymousTls,
     Arguments,
     Debug,
     DimseTimeout,
+    DisableTls,
+    EnableTls,
+    IgnorePeerCert,
     MaxPdu,
     Quiet,
     Repeat,
@@ -60,11 +73,7 @@ ECHOSCU_OPTIONS: Final = OptionTable(
         Option(("-pdu", "--max-pdu"), nargs=1),
         Option(("--repeat",), nargs=1),
         Option(("--abort",)),
-        Option(("-tls", "--disable-tls"), group="tls"),
-        Option(("+tls", "--enable-tls"), nargs=2, group="tls"),
-        Option(("+tla", "--anonymous-tls"), group="tls"),
-        Option(("+cf", "--add-cert-file"), nargs=1, repeatable=True),
-        Option(("-ic", "--ignore-peer-cert"), group="verify"),
+        *TLS_OPTIONS,
         Option(("+pw", "--use-passwd"), nargs=1),
     )
 )
@@ -147,8 +156,11 @@ def _seconds(value: int | None) -> float | None:
 
 
 def echoscu(
-    peer: Annotated[str, typer.Argument(help="Hostname or address of the DICOM peer.")],
-    port: Annotated[int, typer.Argument(help="TCP/IP port number of the peer.")],
+    ctx: typer.Context,
+    peer: Annotated[
+        str | None, typer.Argument(help="Hostname or address of the DICOM peer.")
+    ] = None,
+    port: Annotated[int | None, typer.Argument(help="TCP/IP port number of the peer.")] = None,
     version: Version = False,
     arguments: Arguments = False,
     quiet: Quiet = False,
@@ -171,37 +183,26 @@ def echoscu(
     max_pdu: MaxPdu = 16384,
     repeat: Repeat = 1,
     abort: Annotated[bool, typer.Option("--abort", help="Abort instead of releasing.")] = False,
-    disable_tls: Annotated[
-        bool, typer.Option("-tls", "--disable-tls", help="Plain TCP (default).")
-    ] = False,
-    enable_tls: Annotated[
-        tuple[str, str] | None,
-        typer.Option("+tls", "--enable-tls", help="TLS with private key and certificate files."),
-    ] = None,
-    anonymous_tls: Annotated[
-        bool, typer.Option("+tla", "--anonymous-tls", help="TLS without own certificate.")
-    ] = False,
-    add_cert_file: Annotated[
-        list[str] | None,
-        typer.Option("+cf", "--add-cert-file", help="Trusted certificate file (PEM)."),
-    ] = None,
-    ignore_peer_cert: Annotated[
-        bool, typer.Option("-ic", "--ignore-peer-cert", help="Do not verify the peer.")
-    ] = False,
+    disable_tls: DisableTls = False,
+    enable_tls: EnableTls = None,
+    anonymous_tls: AnonymousTls = False,
+    add_cert_file: AddCertFile = None,
+    ignore_peer_cert: IgnorePeerCert = False,
     use_passwd: Annotated[
         str | None, typer.Option("+pw", "--use-passwd", help="Private key password.")
     ] = None,
 ) -> None:
     """DICOM verification (C-ECHO) SCU."""
-    if version:
-        import dicomnet
-
-        typer.echo(f"dicomnet echoscu {dicomnet.__version__}")
-        raise typer.Exit(0)
-    level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
-    if quiet:
-        level = logging.CRITICAL
-    logging.basicConfig(format="%(levelname).1s: %(message)s", level=level, force=True)
+    start_command(
+        ctx,
+        "echoscu",
+        version=version,
+        arguments=arguments,
+        quiet=quiet,
+        verbose=verbose,
+        debug=debug,
+    )
+    peer, port = peer_address("echoscu", peer, port)
     if disable_tls:
         enable_tls, anonymous_tls = None, False
     try:

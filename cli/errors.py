@@ -97,6 +97,17 @@ def fail(command: str, message: str, code: int) -> NoReturn:
     raise typer.Exit(int(code))
 
 
+def peer_address(command: str, peer: str | None, port: int | None) -> tuple[str, int]:
+    """The ``peer port`` parameters of an SCU, both given and the port in range, else exit 1 with
+    one line (DCMTK: "missing parameter"). They are optional to typer so that ``--version``
+    works alone."""
+    if peer is None or port is None:
+        fail(command, "missing parameter: " + ("peer" if peer is None else "port"), 1)
+    if not 0 < port <= 65535:
+        fail(command, f"port must be 1..65535, not {port}", 1)
+    return peer, port
+
+
 @contextlib.contextmanager
 def command_boundary(command: str, stage: Stage, subject: str | os.PathLike[str]) -> Iterator[None]:
     """Turn any exception of the block into one line on stderr and ``typer.Exit(code)``.

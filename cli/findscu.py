@@ -52,14 +52,14 @@ from dicomnet.services.query import (
 from dicomnet.transport import aio
 from dicomnet.uid import TRANSFER_SYNTAXES, generate_uid
 from dicomnet_cli.dcmtk_args import (
-    NormalisedArgv,
     Option,
     OptionTable,
     dcmtk_command,
     standalone_app,
+    start_command,
 )
 from dicomnet_cli.dump import dump_lines
-from dicomnet_cli.errors import exit_with_worst, fail
+from dicomnet_cli.errors import exit_with_worst, fail, peer_address
 from dicomnet_cli.options import (
     AcseTimeout,
     Arguments,
@@ -368,22 +368,16 @@ def findscu(
     ] = ".",
 ) -> None:
     """DICOM query (C-FIND) SCU."""
-    argv: NormalisedArgv | None = ctx.meta.get("dcmtk_argv")
-    if arguments and argv is not None:
-        typer.echo(" ".join(argv.expanded), err=True)
-    if version:
-        import dicomnet
-
-        typer.echo(f"dicomnet findscu {dicomnet.__version__}")
-        raise typer.Exit(0)
-    level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
-    if quiet:
-        level = logging.CRITICAL
-    logging.basicConfig(format="%(levelname).1s: %(message)s", level=level, force=True)
-    if peer is None or port is None:
-        fail(COMMAND, "missing parameter: " + ("peer" if peer is None else "port"), 1)
-    if not 0 < port <= 65535:
-        fail(COMMAND, f"port must be 1..65535, not {port}", 1)
+    start_command(
+        ctx,
+        "findscu",
+        version=version,
+        arguments=arguments,
+        quiet=quiet,
+        verbose=verbose,
+        debug=debug,
+    )
+    peer, port = peer_address(COMMAND, peer, port)
     model = _model(worklist, patient, study, psonly)
     identifiers = query_identifiers(COMMAND, key or [], query_files or [])
     directory = output_directory_or_exit(COMMAND, output_directory) if extract else None

@@ -48,13 +48,13 @@ from dicomnet.services.store import DirectorySink, OutputDirectoryError, Storage
 from dicomnet.transport import aio
 from dicomnet.uid import STORAGE_SOP_CLASSES
 from dicomnet_cli.dcmtk_args import (
-    NormalisedArgv,
     Option,
     OptionTable,
     dcmtk_command,
     standalone_app,
+    start_command,
 )
-from dicomnet_cli.errors import exit_with_worst, fail
+from dicomnet_cli.errors import exit_with_worst, fail, peer_address
 from dicomnet_cli.findscu import (
     EXIT_ASSOCIATION,
     EXIT_BAD_OUTPUT_DIRECTORY,
@@ -333,24 +333,16 @@ def getscu(
     transfer syntaxes: +x= (default) +xe +xb +xs +xy +xx +xv +xw +xt +xu +xm +xh +xn +xl +x2
     +x3 +xo +x4 +x5 +xr +xd +xi +xa.
     """
-    argv: NormalisedArgv | None = ctx.meta.get("dcmtk_argv")
-    if argv is None:
-        argv = NormalisedArgv(args=[], expanded=[], spelled={})
-    if arguments:
-        typer.echo(" ".join(argv.expanded), err=True)
-    if version:
-        import dicomnet
-
-        typer.echo(f"dicomnet getscu {dicomnet.__version__}")
-        raise typer.Exit(0)
-    level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
-    if quiet:
-        level = logging.CRITICAL
-    logging.basicConfig(format="%(levelname).1s: %(message)s", level=level, force=True)
-    if peer is None or port is None:
-        fail(COMMAND, "missing parameter: " + ("peer" if peer is None else "port"), 1)
-    if not 0 < port <= 65535:
-        fail(COMMAND, f"port must be 1..65535, not {port}", 1)
+    argv = start_command(
+        ctx,
+        "getscu",
+        version=version,
+        arguments=arguments,
+        quiet=quiet,
+        verbose=verbose,
+        debug=debug,
+    )
+    peer, port = peer_address(COMMAND, peer, port)
     model = next((m for _s, long, m in _MODELS if argv.has(long)), QueryModel.PATIENT_ROOT)
     identifiers = query_identifiers(COMMAND, key or [], query_files or [])
     output_directory_or_exit(COMMAND, output_directory)

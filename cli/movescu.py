@@ -25,6 +25,7 @@ import typer.core
 
 from dicomnet.errors import DicomNetError
 from dicomnet_cli.dcmtk_args import (
+    TLS_OPTIONS,
     Conflict,
     NormalisedArgv,
     Option,
@@ -33,7 +34,13 @@ from dicomnet_cli.dcmtk_args import (
     dcmtk_command,
     standalone_app,
 )
-from dicomnet_cli.errors import exit_with_worst, fail, run_console_script, startup_done
+from dicomnet_cli.errors import (
+    exit_with_worst,
+    fail,
+    peer_address,
+    run_console_script,
+    startup_done,
+)
 from dicomnet_cli.movescu_progress import (
     PROGRESS_ENV,
     ConsoleHandler,
@@ -42,7 +49,18 @@ from dicomnet_cli.movescu_progress import (
     status_text,
     summary_line,
 )
-from dicomnet_cli.options import Arguments, Debug, Quiet, Verbose, Version
+from dicomnet_cli.options import (
+    AddCertFile,
+    AnonymousTls,
+    Arguments,
+    Debug,
+    DisableTls,
+    EnableTls,
+    IgnorePeerCert,
+    Quiet,
+    Verbose,
+    Version,
+)
 from dicomnet_cli.storescp import OUTPUT_FLAGS, PREFERENCE_OPTIONS, preference_of, write_options
 
 if TYPE_CHECKING:
@@ -132,11 +150,7 @@ MOVESCU_OPTIONS: Final = OptionTable(
         Option(("-to", "--timeout"), nargs=1),
         Option(("-ta", "--acse-timeout"), nargs=1),
         Option(("--retrieve-timeout",), nargs=1),
-        Option(("-tls", "--disable-tls"), group="tls"),
-        Option(("+tls", "--enable-tls"), nargs=2, group="tls"),
-        Option(("+tla", "--anonymous-tls"), group="tls"),
-        Option(("+cf", "--add-cert-file"), nargs=1, repeatable=True),
-        Option(("-ic", "--ignore-peer-cert"), group="verify"),
+        *TLS_OPTIONS,
         Option(("-td", "--dimse-timeout"), nargs=1),
         Option(("-pdu", "--max-pdu"), nargs=1),
         Option(("--repeat",), nargs=1),
@@ -375,23 +389,11 @@ def movescu(
         float | None,
         typer.Option("--retrieve-timeout", help="Bound the whole run (s); exceeded: abort, 69."),
     ] = None,
-    disable_tls: Annotated[
-        bool, typer.Option("-tls", "--disable-tls", help="Plain TCP (default).")
-    ] = False,
-    enable_tls: Annotated[
-        tuple[str, str] | None,
-        typer.Option("+tls", "--enable-tls", help="TLS with private key and certificate files."),
-    ] = None,
-    anonymous_tls: Annotated[
-        bool, typer.Option("+tla", "--anonymous-tls", help="TLS without own certificate.")
-    ] = False,
-    add_cert_file: Annotated[
-        list[str] | None,
-        typer.Option("+cf", "--add-cert-file", help="Trusted certificate file (PEM)."),
-    ] = None,
-    ignore_peer_cert: Annotated[
-        bool, typer.Option("-ic", "--ignore-peer-cert", help="Do not verify the peer.")
-    ] = False,
+    disable_tls: DisableTls = False,
+    enable_tls: EnableTls = None,
+    anonymous_tls: AnonymousTls = False,
+    add_cert_file: AddCertFile = None,
+    ignore_peer_cert: IgnorePeerCert = False,
     max_pdu: Annotated[
         int, typer.Option("-pdu", "--max-pdu", min=4096, max=131072, help="Max receive PDU.")
     ] = 16384,
@@ -433,10 +435,7 @@ def movescu(
         quiet = argv.has("--quiet")  # the rightmost of -q/-v/-d/-ll wins
     console = progress_console(quiet)
     _configure_logging(argv, log_level, log_config, console)
-    if peer is None or port is None:
-        fail(COMMAND, "missing parameter: " + ("peer" if peer is None else "port"), 1)
-    if not 0 < port <= 65535:
-        fail(COMMAND, f"port must be 1..65535, not {port}", 1)
+    peer, port = peer_address(COMMAND, peer, port)
     if listen_port is not None and not 0 <= listen_port <= 65535:
         fail(COMMAND, f"+P: port must be 0..65535, not {listen_port}", 1)
     if not 0 <= compression_level <= 9:

@@ -8,9 +8,14 @@ import typer
 
 __all__ = [
     "AcseTimeout",
+    "AddCertFile",
+    "AnonymousTls",
     "Arguments",
     "Debug",
     "DimseTimeout",
+    "DisableTls",
+    "EnableTls",
+    "IgnorePeerCert",
     "MaxPdu",
     "Quiet",
     "ReadDataset",
@@ -74,3 +79,20 @@ Version = Annotated[bool, typer.Option("--version", help="Print version and exit
 Quiet = Annotated[bool, typer.Option("-q", "--quiet", help="Print no warnings.")]
 Verbose = Annotated[bool, typer.Option("-v", "--verbose", help="Processing details.")]
 Debug = Annotated[bool, typer.Option("-d", "--debug", help="Debug information.")]
+
+# Transport Layer Security (PS3.15 Annex B), as DCMTK 3.7's tools spell it.
+DisableTls = Annotated[bool, typer.Option("-tls", "--disable-tls", help="Plain TCP (default).")]
+EnableTls = Annotated[
+    tuple[str, str] | None,
+    typer.Option("+tls", "--enable-tls", help="TLS with private key and certificate files."),
+]
+AnonymousTls = Annotated[
+    bool, typer.Option("+tla", "--anonymous-tls", help="TLS without own certificate.")
+]
+AddCertFile = Annotated[
+    list[str] | None,
+    typer.Option("+cf", "--add-cert-file", help="Trusted certificate file (PEM)."),
+]
+IgnorePeerCert = Annotated[
+    bool, typer.Option("-ic", "--ignore-peer-cert", help="Do not verify the peer.")
+]

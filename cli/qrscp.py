@@ -41,11 +41,11 @@ from dicomnet.services.qr_scp import QRSCP, qr_acceptor_config
 from dicomnet.services.storage_scp import preferred_transfer_syntaxes
 from dicomnet.transport import aio
 from dicomnet_cli.dcmtk_args import (
-    NormalisedArgv,
     Option,
     OptionTable,
     dcmtk_command,
     standalone_app,
+    start_command,
 )
 from dicomnet_cli.errors import fail
 from dicomnet_cli.options import Arguments, Debug, Quiet, Verbose, Version
@@ -314,20 +314,15 @@ def qrscp(
     (default) +xe +xb +xs +xy +xx +xv +xw +xt +xu +xm +xh +xn +xl +x2 +x3 +xo +x4 +x5 +xr +xd
     +xi +xa.
     """
-    argv: NormalisedArgv | None = ctx.meta.get("dcmtk_argv")
-    if argv is None:
-        argv = NormalisedArgv(args=[], expanded=[], spelled={})
-    if version:
-        import dicomnet
-
-        typer.echo(f"dicomnet qrscp {dicomnet.__version__}")
-        raise typer.Exit(0)
-    if arguments:
-        typer.echo(" ".join(argv.expanded), err=True)
-    level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
-    if quiet:
-        level = logging.CRITICAL
-    logging.basicConfig(format="%(levelname).1s: %(message)s", level=level, force=True)
+    argv = start_command(
+        ctx,
+        "qrscp",
+        version=version,
+        arguments=arguments,
+        quiet=quiet,
+        verbose=verbose,
+        debug=debug,
+    )
     if folder is None:
         fail(COMMAND, "missing parameter: folder", 1)
     if port is None:

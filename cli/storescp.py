@@ -34,6 +34,7 @@ from dicomnet_cli.dcmtk_args import (
     Requires,
     dcmtk_command,
     standalone_app,
+    start_command,
 )
 from dicomnet_cli.errors import fail
 from dicomnet_cli.options import Arguments, Debug, Quiet, Verbose, Version
@@ -372,20 +373,15 @@ def storescp(
     (output transfer syntax), +g= +g -g (group lengths), +e/-e (sequence lengths), -p / +p F I
     (padding), +u/-u (new VRs), +cl N (deflate level), -up (fix space-padded UIDs).
     """
-    argv: NormalisedArgv | None = ctx.meta.get("dcmtk_argv")
-    if argv is None:
-        argv = NormalisedArgv(args=[], expanded=[], spelled={})
-    if version:
-        import dicomnet
-
-        typer.echo(f"dicomnet storescp {dicomnet.__version__}")
-        raise typer.Exit(0)
-    if arguments:
-        typer.echo(" ".join(argv.expanded), err=True)
-    level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
-    if quiet:
-        level = logging.CRITICAL
-    logging.basicConfig(format="%(levelname).1s: %(message)s", level=level, force=True)
+    argv = start_command(
+        ctx,
+        "storescp",
+        version=version,
+        arguments=arguments,
+        quiet=quiet,
+        verbose=verbose,
+        debug=debug,
+    )
     if not 0 <= compression_level <= 9:
         fail(COMMAND, f"+cl: compression level must be 0..9, not {compression_level}", 1)
     if port is None:

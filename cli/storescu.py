@@ -35,12 +35,12 @@ from dicomnet.services.storage_scu import (
 )
 from dicomnet.transport import aio
 from dicomnet_cli.dcmtk_args import (
-    NormalisedArgv,
     Option,
     OptionTable,
     Requires,
     dcmtk_command,
     standalone_app,
+    start_command,
 )
 from dicomnet_cli.options import (
     AcseTimeout,
@@ -184,18 +184,15 @@ def storescu(
     ] = False,
 ) -> None:
     """DICOM storage (C-STORE) SCU."""
-    argv: NormalisedArgv | None = ctx.meta.get("dcmtk_argv")
-    if arguments and argv is not None:
-        typer.echo(" ".join(argv.expanded), err=True)
-    if version:
-        import dicomnet
-
-        typer.echo(f"dicomnet storescu {dicomnet.__version__}")
-        raise typer.Exit(0)
-    level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
-    if quiet:
-        level = logging.CRITICAL
-    logging.basicConfig(format="%(levelname).1s: %(message)s", level=level, force=True)
+    start_command(
+        ctx,
+        "storescu",
+        version=version,
+        arguments=arguments,
+        quiet=quiet,
+        verbose=verbose,
+        debug=debug,
+    )
     proposal = Proposal.UNCOMPRESSED
     for flag, value in (
         (propose_little, Proposal.LITTLE),
